@@ -1,0 +1,77 @@
+"""Session start and language choice: what carries over, and what is remembered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import in_db, profile_of, user_language
+from cld import services
+
+# Slots that outlive a session; everything else starts afresh.
+CARRIED_SLOTS = ("language", "language_choice", "role")
+
+
+class ActionSessionStart(Action):
+    """Start a session, carrying over language and role, restored from the profile.
+
+    Runs at every new session (60 minutes of silence, see domain.yml).
+    """
+
+    def name(self) -> str:
+        return "action_session_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        carried: dict[str, Any] = {
+            name: tracker.get_slot(name) for name in CARRIED_SLOTS
+        }
+        profile = await profile_of(tracker)
+        remembered = {
+            "language": profile.language,
+            "language_choice": profile.language_choice,
+            "role": profile.role,
+        }
+        events: list[EventType] = [SessionStarted()]
+        kept: dict[str, Any] = {}
+        for name in CARRIED_SLOTS:
+            value = carried[name] if carried[name] not in (None, "auto") else None
+            kept[name] = value or remembered[name]
+            if kept[name] is not None:
+                events.append(SlotSet(name, kept[name]))
+        if kept["language"] != profile.language:
+            await in_db(
+                services.save_language, profile_id=profile.id, language=kept["language"]
+            )
+        metadata = tracker.get_slot("session_started_metadata")
+        if metadata:
+            events.append(SlotSet("session_started_metadata", metadata))
+        events.append(ActionExecuted("action_listen"))
+        return events
+
+
+class ActionSaveLanguage(Action):
+    """Remember the language the person chose, in their profile.
+
+    Runs after `switch_language` with a language named (stories/core_rules.yml).
+    """
+
+    def name(self) -> str:
+        return "action_save_language"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        profile = await profile_of(tracker)
+        await in_db(
+            services.save_language,
+            profile_id=profile.id,
+            language=user_language(tracker),
+            choice=tracker.get_slot("language_choice"),
+        )
+        return []

@@ -1,0 +1,1 @@
+"""Career and life development data: profiles, consent, requests for a person."""

@@ -1,0 +1,66 @@
+"""Tables for people who talk to the assistant and what they agreed to."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+
+from pathways_kb.db import Base
+
+
+def utcnow() -> datetime:
+    """Timezone-aware current time (stored as UTC)."""
+    return datetime.now(timezone.utc)
+
+
+class Profile(Base):
+    """One person on one channel, known by the channel's (pseudonymous) user id."""
+
+    __tablename__ = "profile"
+    __table_args__ = (UniqueConstraint("channel", "channel_user_id"),)
+    id = Column(Integer, primary_key=True)
+    channel = Column(String(20), nullable=False)  # "telegram" | "whatsapp" | "rest"
+    channel_user_id = Column(String(128), nullable=False)
+    role = Column(String(10))  # "youth" | "parent"; asked once
+    language = Column(String(8))  # language of the conversation so far
+    language_choice = Column(String(8))  # the person's own choice, if any
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at = Column(
+        DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow
+    )
+
+
+class ConsentRecord(Base):
+    """A consent given or withdrawn, with the wording version shown at the time."""
+
+    __tablename__ = "consent_record"
+    __table_args__ = (Index("ix_consent_profile_kind", "profile_id", "kind"),)
+    id = Column(Integer, primary_key=True)
+    profile_id = Column(ForeignKey("profile.id", ondelete="CASCADE"), nullable=False)
+    kind = Column(String(32), nullable=False)  # e.g. "share_roadmap", "parent_updates"
+    granted = Column(Boolean, nullable=False)
+    wording_version = Column(String(32), nullable=False)
+    recorded_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class HelpRequest(Base):
+    """A request to talk to a person, waiting for a social worker."""
+
+    __tablename__ = "help_request"
+    id = Column(Integer, primary_key=True)
+    profile_id = Column(ForeignKey("profile.id", ondelete="CASCADE"), nullable=False)
+    reason = Column(String(32), nullable=False)  # "asked" | later: "crisis"
+    context = Column(Text)  # what the person was doing (intent names, not text)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    resolved_at = Column(DateTime(timezone=True))

@@ -1,0 +1,1 @@
+"""The pathways knowledge base, and the database layer the whole app shares."""

@@ -1,0 +1,1 @@
+"""Custom components for the Rasa NLU pipeline (referenced from config.yml)."""

@@ -1,0 +1,1 @@
+"""Developer tools: set-up, the local process stack, and the test runner."""

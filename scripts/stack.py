@@ -1,0 +1,212 @@
+"""Start and stop the local process stack: action server, Rasa server, gateway.
+
+Used by `make run` / `make serve` and by the end-to-end tests, so both run the
+same real servers. Each process runs in its own process group; `stop()` ends
+them all, and a busy port is reported by name before anything starts.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from scripts import paths
+
+
+class StackError(RuntimeError):
+    """The stack could not start; the message says why."""
+
+
+@dataclass(frozen=True)
+class Ports:
+    """The three local ports the stack listens on."""
+
+    actions: int = 5055
+    rasa: int = 5005
+    gateway: int = 8080
+
+    @classmethod
+    def from_env(cls) -> "Ports":
+        """Ports from ACTIONS_PORT, RASA_PORT and GATEWAY_PORT, else the defaults."""
+        env = os.environ
+        return cls(
+            actions=int(env.get("ACTIONS_PORT", "5055")),
+            rasa=int(env.get("RASA_PORT", "5005")),
+            gateway=int(env.get("GATEWAY_PORT", "8080")),
+        )
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """True when nothing listens on `port`."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    """A port nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(
+    url: str, *, timeout_s: float, process: subprocess.Popen[bytes], name: str
+) -> None:
+    """Wait until `url` answers 200, or fail if the process died or time ran out."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise StackError(
+                f"{name} exited with code {process.returncode} while starting"
+            )
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.3)
+    raise StackError(f"{name} did not become ready within {timeout_s:.0f} s ({url})")
+
+
+@dataclass
+class Stack:
+    """The running processes, with their logs under `log_dir`."""
+
+    ports: Ports = field(default_factory=Ports.from_env)
+    log_dir: Path = paths.DATA / "logs"
+    env: dict[str, str] = field(default_factory=dict)
+    processes: list[tuple[str, subprocess.Popen[bytes], IO[bytes]]] = field(
+        default_factory=list
+    )
+
+    def _environment(self) -> dict[str, str]:
+        env = {
+            **paths.rasa_env(dict(os.environ)),
+            "ACTION_SERVER_URL": f"http://127.0.0.1:{self.ports.actions}/webhook",
+            "TRACKER_DB_PATH": str(paths.DATA / "tracker.db"),
+            "RASA_URL": f"http://127.0.0.1:{self.ports.rasa}",
+            "GATEWAY_PORT": str(self.ports.gateway),
+        }
+        env.update(self.env)
+        return env
+
+    def _start(self, name: str, command: list[str]) -> subprocess.Popen[bytes]:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 (closed in stop)
+        process = subprocess.Popen(
+            command,
+            cwd=paths.ROOT,
+            env=self._environment(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # own group: we pass Ctrl-C on ourselves
+        )
+        self.processes.append((name, process, log))
+        return process
+
+    def start(self, *, timeout_s: float = 180) -> None:
+        """Start all three servers and wait until each answers its health check."""
+        for label, port in (
+            ("action server", self.ports.actions),
+            ("Rasa server", self.ports.rasa),
+            ("gateway", self.ports.gateway),
+        ):
+            if not port_is_free(port):
+                raise StackError(
+                    f"port {port} ({label}) is already in use: stop what uses it, "
+                    f"or choose another port (ACTIONS_PORT, RASA_PORT, GATEWAY_PORT)"
+                )
+        bin_dir = paths.ROOT / ".venv" / "bin"
+        paths.DATA.mkdir(exist_ok=True)
+        try:
+            actions = self._start(
+                "actions",
+                [
+                    str(bin_dir / "rasa"),
+                    "run",
+                    "actions",
+                    "--actions",
+                    "actions",
+                    "--port",
+                    str(self.ports.actions),
+                ],
+            )
+            rasa = self._start(
+                "rasa",
+                [
+                    str(bin_dir / "rasa"),
+                    "run",
+                    "--model",
+                    str(paths.MODEL),
+                    "--endpoints",
+                    self.env.get("RASA_ENDPOINTS", "endpoints.yml"),
+                    "--credentials",
+                    "credentials.yml",
+                    "--interface",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.ports.rasa),
+                ],
+            )
+            gateway = self._start("gateway", [str(bin_dir / "python"), "-m", "bot"])
+            wait_for(
+                f"http://127.0.0.1:{self.ports.actions}/health",
+                timeout_s=timeout_s,
+                process=actions,
+                name="action server",
+            )
+            wait_for(
+                f"http://127.0.0.1:{self.ports.rasa}/",
+                timeout_s=timeout_s,
+                process=rasa,
+                name="Rasa server",
+            )
+            wait_for(
+                f"http://127.0.0.1:{self.ports.gateway}/health",
+                timeout_s=timeout_s,
+                process=gateway,
+                name="gateway",
+            )
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        """Stop every process this stack started (TERM, then KILL after 10 s)."""
+        for _name, process, _log in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for _name, process, log in self.processes:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+            log.close()
+        self.processes.clear()
+
+    def gateway_url(self, path: str = "/webhooks/rest/webhook") -> str:
+        """URL of the gateway's REST channel (or another path on it)."""
+        return f"http://127.0.0.1:{self.ports.gateway}{path}"
+
+    def crashed(self) -> str | None:
+        """Name of a process that exited on its own, if any."""
+        for name, process, _log in self.processes:
+            if process.poll() is not None:
+                return name
+        return None

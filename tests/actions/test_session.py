@@ -1,0 +1,93 @@
+"""Session start carries language and role over; a language choice is remembered."""
+
+from __future__ import annotations
+
+from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
+from sqlalchemy import select
+
+from actions.session import ActionSaveLanguage, ActionSessionStart
+from actions.support import ActionRequestHuman
+from cld import services
+from cld.models import HelpRequest
+from pathways_kb.db import session_scope
+from tests.conftest import make_tracker
+
+
+async def test_session_start_carries_language_and_role(database, dispatcher):
+    tracker = make_tracker(
+        slots={"language": "yue", "language_choice": "en", "role": "parent"}
+    )
+    events = await ActionSessionStart().run(dispatcher, tracker, {})
+    assert events == [
+        SessionStarted(),
+        SlotSet("language", "yue"),
+        SlotSet("language_choice", "en"),
+        SlotSet("role", "parent"),
+        ActionExecuted("action_listen"),
+    ]
+
+
+async def test_session_start_restores_from_the_profile_when_slots_are_empty(
+    database, dispatcher
+):
+    with session_scope() as session:
+        profile = services.ensure_profile(
+            session, channel="rest", channel_user_id="rest-tester"
+        )
+        services.save_language(
+            session, profile_id=profile.id, language="yue", choice="yue"
+        )
+    events = await ActionSessionStart().run(dispatcher, make_tracker(), {})
+    assert SlotSet("language_choice", "yue") in events
+    assert SlotSet("language", "yue") in events
+
+
+async def test_session_start_creates_the_profile_on_first_contact(database, dispatcher):
+    tracker = make_tracker(sender="tg-new", metadata={"channel": "telegram"})
+    await ActionSessionStart().run(dispatcher, tracker, {})
+    with session_scope() as session:
+        assert services.get_profile(
+            session, channel="telegram", channel_user_id="tg-new"
+        )
+
+
+async def test_session_start_says_nothing(database, dispatcher):
+    await ActionSessionStart().run(dispatcher, make_tracker(), {})
+    assert dispatcher.messages == []
+
+
+async def test_chosen_language_is_saved_in_the_profile(database, dispatcher):
+    tracker = make_tracker(
+        text="中文", slots={"language": "yue", "language_choice": "yue"}
+    )
+    assert await ActionSaveLanguage().run(dispatcher, tracker, {}) == []
+    with session_scope() as session:
+        saved = services.get_profile(
+            session, channel="rest", channel_user_id="rest-tester"
+        )
+    assert (saved.language, saved.language_choice) == ("yue", "yue")
+
+
+async def test_request_for_a_person_is_recorded_without_text(database, dispatcher):
+    events = [
+        {
+            "event": "user",
+            "text": "my secret",
+            "parse_data": {"intent": {"name": "greet"}},
+        },
+        {
+            "event": "user",
+            "text": "a person pls",
+            "parse_data": {"intent": {"name": "request_human"}},
+        },
+    ]
+    tracker = make_tracker(text="a person pls", intent="request_human", events=events)
+    await ActionRequestHuman().run(dispatcher, tracker, {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_human_requested"]
+    with session_scope() as session:
+        profile = services.get_profile(
+            session, channel="rest", channel_user_id="rest-tester"
+        )
+        assert services.open_help_requests(session, profile_id=profile.id) == 1
+        context = session.execute(select(HelpRequest.context)).scalar_one()
+    assert context == "greet,request_human"
