@@ -1,0 +1,5 @@
+"""`python -m bot` serves the gateway."""
+
+from bot.app import main
+
+main()

@@ -1,0 +1,101 @@
+"""The gateway's web application: channels, health check, and error safety net."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Awaitable, Callable
+
+from aiohttp import web
+
+from bot import config, rest, telegram, whatsapp
+from bot.rasa_client import RasaClient
+from bot.store import GatewayStore
+from bot.telegram import TelegramChannel
+from bot.turns import TurnHandler
+from bot.whatsapp import WhatsAppChannel
+from locales.language import warm_up
+
+logger = logging.getLogger(__name__)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+RASA_KEY: web.AppKey[RasaClient] = web.AppKey("rasa", RasaClient)
+
+
+@web.middleware
+async def never_500(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Turn any unexpected error into a 503 with a trace id (logged, no content)."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception:
+        trace = uuid.uuid4().hex[:12]
+        logger.exception("unhandled error, trace %s", trace)
+        return web.json_response(
+            {"error": "temporarily unavailable", "trace": trace}, status=503
+        )
+
+
+async def health(request: web.Request) -> web.Response:
+    """200 when the gateway and Rasa answer, 503 otherwise."""
+    rasa_ok = await request.app[RASA_KEY].healthy()
+    return web.json_response(
+        {"gateway": "ok", "rasa": rasa_ok}, status=200 if rasa_ok else 503
+    )
+
+
+def create_app(settings: config.GatewaySettings) -> web.Application:
+    """Build the gateway application."""
+    app = web.Application(
+        client_max_size=settings.max_body_bytes, middlewares=[never_500]
+    )
+    rasa = RasaClient(settings.rasa_url, timeout_s=settings.rasa_timeout_s)
+    app[RASA_KEY] = rasa
+    store = GatewayStore()
+    turns = TurnHandler(rasa, store, max_text_chars=settings.max_text_chars)
+    rest.add_routes(app, turns)
+    if settings.telegram and settings.pseudonym_key:
+        channel = TelegramChannel(
+            settings.telegram, turns, store, pseudonym_key=settings.pseudonym_key
+        )
+        telegram.add_routes(app, channel, settings.public_url)
+    if settings.whatsapp and settings.pseudonym_key and settings.public_url:
+        whatsapp.add_routes(
+            app,
+            WhatsAppChannel(
+                settings.whatsapp,
+                turns,
+                store,
+                public_url=settings.public_url,
+                pseudonym_key=settings.pseudonym_key,
+            ),
+        )
+    app.router.add_get("/health", health)
+
+    async def close_rasa(_app: web.Application) -> None:
+        await rasa.close()
+
+    async def load_language_data(_app: web.Application) -> None:
+        warm_up()
+
+    app.on_startup.append(load_language_data)
+    app.on_cleanup.append(close_rasa)
+    return app
+
+
+def main() -> None:
+    """Serve the gateway until interrupted."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    try:
+        settings = config.load()
+    except config.ConfigError as error:
+        raise SystemExit(f"gateway not started: {error}") from None
+    web.run_app(
+        create_app(settings), host=settings.host, port=settings.port, print=None
+    )
+
+
+if __name__ == "__main__":
+    main()

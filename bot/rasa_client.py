@@ -1,0 +1,58 @@
+"""Talks to the Rasa server's REST channel."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import aiohttp
+
+logger = logging.getLogger(__name__)
+
+
+class RasaUnavailable(RuntimeError):
+    """Rasa did not answer this turn; nothing was processed by the gateway."""
+
+
+class RasaClient:
+    """Sends one turn to Rasa and returns the bot's messages."""
+
+    def __init__(self, base_url: str, *, timeout_s: float) -> None:
+        self._url = f"{base_url}/webhooks/rest/webhook"
+        self._health_url = f"{base_url}/"
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._session: aiohttp.ClientSession | None = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
+        return self._session
+
+    async def send(
+        self, sender: str, text: str, metadata: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Send `text` from `sender`; return Rasa's replies in order."""
+        body = {"sender": sender, "message": text, "metadata": metadata}
+        try:
+            async with self._client().post(self._url, json=body) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"rasa answered {response.status}")
+                replies = await response.json()
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise RasaUnavailable(type(error).__name__) from error
+        if not isinstance(replies, list):
+            raise RasaUnavailable("rasa answered with an unexpected body")
+        return replies
+
+    async def healthy(self) -> bool:
+        """True when the Rasa server answers its health check."""
+        try:
+            async with self._client().get(self._health_url) as response:
+                return response.status == 200
+        except (aiohttp.ClientError, TimeoutError):
+            return False
+
+    async def close(self) -> None:
+        """Close the HTTP connection pool."""
+        if self._session is not None:
+            await self._session.close()

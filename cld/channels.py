@@ -1,0 +1,114 @@
+"""Channel plumbing as plain functions: identities, the inbox, offered buttons."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from cld.channel_models import ButtonOffer, ChannelIdentity, InboxMessage
+
+
+@dataclass(frozen=True)
+class PendingMessage:
+    """A stored platform message that was never processed."""
+
+    channel: str
+    platform_id: str
+    payload: str
+
+
+def remember_identity(
+    session: Session, *, pseudonym: str, channel: str, address: str
+) -> None:
+    """Record where to reach the person behind `pseudonym` (first contact only)."""
+    if session.get(ChannelIdentity, pseudonym) is None:
+        session.add(
+            ChannelIdentity(pseudonym=pseudonym, channel=channel, address=address)
+        )
+        session.flush()
+
+
+def address_of(session: Session, *, pseudonym: str) -> tuple[str, str] | None:
+    """(channel, address) for a pseudonym, if known."""
+    row = session.get(ChannelIdentity, pseudonym)
+    return (row.channel, row.address) if row else None
+
+
+def accept_message(
+    session: Session, *, channel: str, platform_id: str, payload: str
+) -> bool:
+    """Store an incoming message; False when it was already received (a repeat)."""
+    try:
+        with session.begin_nested():
+            session.add(
+                InboxMessage(channel=channel, platform_id=platform_id, payload=payload)
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def mark_processed(session: Session, *, channel: str, platform_id: str) -> None:
+    """Record that a message was fully processed."""
+    session.execute(
+        update(InboxMessage)
+        .where(InboxMessage.channel == channel, InboxMessage.platform_id == platform_id)
+        .values(status="done", processed_at=datetime.now(timezone.utc))
+    )
+
+
+def unprocessed(
+    session: Session, *, channel: str, older_than: timedelta = timedelta(0)
+) -> list[PendingMessage]:
+    """Messages accepted but never processed (a crash in between), oldest first."""
+    cutoff = datetime.now(timezone.utc) - older_than
+    rows = session.execute(
+        select(InboxMessage)
+        .where(
+            InboxMessage.channel == channel,
+            InboxMessage.status == "pending",
+            InboxMessage.received_at <= cutoff,
+        )
+        .order_by(InboxMessage.id)
+    ).scalars()
+    return [PendingMessage(r.channel, r.platform_id, r.payload) for r in rows]
+
+
+def offer_buttons(session: Session, *, sender: str, payloads: list[str]) -> list[str]:
+    """Record the buttons just shown to `sender`, replacing older ones; their tokens."""
+    session.execute(delete(ButtonOffer).where(ButtonOffer.sender == sender))
+    tokens = []
+    for ordinal, payload in enumerate(payloads, start=1):
+        token = secrets.token_urlsafe(12)
+        session.add(
+            ButtonOffer(token=token, sender=sender, ordinal=ordinal, payload=payload)
+        )
+        tokens.append(token)
+    session.flush()
+    return tokens
+
+
+def offered_payload(
+    session: Session,
+    *,
+    sender: str,
+    token: str | None = None,
+    ordinal: int | None = None,
+    payload: str | None = None,
+) -> str | None:
+    """A payload offered to `sender`, found by token, number or the payload itself."""
+    stmt = select(ButtonOffer.payload).where(ButtonOffer.sender == sender)
+    if token is not None:
+        stmt = stmt.where(ButtonOffer.token == token)
+    elif ordinal is not None:
+        stmt = stmt.where(ButtonOffer.ordinal == ordinal)
+    elif payload is not None:
+        stmt = stmt.where(ButtonOffer.payload == payload)
+    else:
+        return None
+    return session.execute(stmt.limit(1)).scalar_one_or_none()

@@ -1,0 +1,67 @@
+"""The real stack (action server, Rasa, gateway) on free ports, with its own databases."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import pytest
+
+from scripts import paths
+from scripts.stack import Ports, Stack, free_port
+
+
+@dataclass
+class Chat:
+    """Talks to the gateway's REST channel as one person."""
+
+    stack: Stack
+    sender: str
+
+    def say(
+        self, text: str | None = None, *, payload: str | None = None
+    ) -> list[dict[str, Any]]:
+        body: dict[str, Any] = {"sender": self.sender}
+        body.update({"payload": payload} if payload is not None else {"message": text})
+        request = urllib.request.Request(
+            self.stack.gateway_url(),
+            data=json.dumps(body).encode("utf-8"),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.load(response)
+
+    def texts(
+        self, text: str | None = None, *, payload: str | None = None
+    ) -> list[str]:
+        return [m.get("text", "") for m in self.say(text, payload=payload)]
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    if not paths.MODEL.exists():
+        pytest.fail("no trained model: run `make install` (the test command does)")
+    data = tmp_path_factory.mktemp("e2e")
+    app_db = f"sqlite:///{data / 'app.db'}"
+    from pathways_kb import db
+
+    db.migrate(app_db)
+    running = Stack(
+        ports=Ports(actions=free_port(), rasa=free_port(), gateway=free_port()),
+        log_dir=data / "logs",
+        env={"DATABASE_URL": app_db, "TRACKER_DB_PATH": str(data / "tracker.db")},
+    )
+    running.start()
+    running.env["APP_DB_URL"] = app_db
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def chat(stack: Stack, request: pytest.FixtureRequest) -> Chat:
+    return Chat(
+        stack=stack,
+        sender=f"e2e-{request.node.name[:40]}".replace("[", "-").replace("]", ""),
+    )

@@ -1,0 +1,92 @@
+"""End to end: the real action server, Rasa server and gateway, over the REST channel."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, select
+
+from cld.models import HelpRequest, Profile
+from locales import render
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+def _profile(stack, sender):
+    engine = create_engine(stack.env["APP_DB_URL"], future=True)
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(Profile).where(Profile.channel_user_id == f"rest-{sender}")
+        ).one_or_none()
+    engine.dispose()
+    return row
+
+
+def test_english_greeting_shows_the_menu(chat):
+    replies = chat.say("hello")
+    assert replies[0]["text"] == render("utter_greet", "en").text
+    assert [b["payload"] for b in replies[0]["buttons"]] == [
+        b.payload for b in render("utter_greet", "en").buttons
+    ]
+
+
+def test_cantonese_greeting_is_answered_in_cantonese(chat):
+    assert chat.texts("你好呀") == [render("utter_greet", "yue").text]
+
+
+def test_code_mixed_thanks_is_answered_in_cantonese(chat):
+    assert chat.texts("ok 唔該晒") == [render("utter_you_are_welcome", "yue").text]
+
+
+def test_language_choice_sticks_and_is_saved(chat, stack):
+    chat.say("hi")
+    assert chat.texts(payload="/switch_language") == [
+        render("utter_ask_language", "en").text
+    ]
+    assert chat.texts(payload='/switch_language{"language": "yue"}') == [
+        render("utter_language_switched", "yue").text
+    ]
+    assert chat.texts("thank you") == [render("utter_you_are_welcome", "yue").text]
+    assert _profile(stack, chat.sender).language_choice == "yue"
+
+
+def test_typed_intent_with_slots_sets_nothing(chat, stack):
+    chat.say("hi")
+    replies = chat.texts('/switch_language{"language": "yue"}')
+    assert render("utter_language_switched", "yue").text not in replies
+    assert chat.texts("thanks") == [render("utter_you_are_welcome", "en").text]
+
+
+def test_forged_button_payload_is_refused(chat):
+    chat.say("hi")
+    assert chat.texts(payload='/switch_language{"language": "yue"}') == [
+        render("gateway_button_expired", "en").text
+    ]
+
+
+def test_request_for_a_person_is_recorded(chat, stack):
+    assert chat.texts("can I talk to a social worker") == [
+        render("utter_human_requested", "en").text
+    ]
+    profile = _profile(stack, chat.sender)
+    engine = create_engine(stack.env["APP_DB_URL"], future=True)
+    with engine.connect() as conn:
+        requests = conn.execute(
+            select(HelpRequest).where(HelpRequest.profile_id == profile.id)
+        ).all()
+    engine.dispose()
+    assert len(requests) == 1
+
+
+def test_out_of_scope_is_honest(chat):
+    assert chat.texts("what's the weather tomorrow") == [
+        render("utter_out_of_scope", "en").text
+    ]
+
+
+def test_telegram_start_command_greets(chat):
+    assert chat.texts("/start") == [render("utter_greet", "en").text]
+
+
+def test_conversation_survives_a_gateway_round_trip_of_unicode(chat):
+    replies = chat.texts("早晨 👋")
+    assert replies == [render("utter_greet", "yue").text]
