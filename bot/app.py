@@ -8,7 +8,8 @@ from typing import Awaitable, Callable
 
 from aiohttp import web
 
-from bot import config, rest, telegram, whatsapp
+from bot import config, rest, roadmap_pages, telegram, whatsapp
+from bot.checkins import CheckInScheduler, Deliver
 from bot.rasa_client import RasaClient
 from bot.store import GatewayStore
 from bot.telegram import TelegramChannel
@@ -54,22 +55,32 @@ def create_app(settings: config.GatewaySettings) -> web.Application:
     store = GatewayStore()
     turns = TurnHandler(rasa, store, max_text_chars=settings.max_text_chars)
     rest.add_routes(app, turns)
+    deliver: dict[str, Deliver] = {}
     if settings.telegram and settings.pseudonym_key:
         channel = TelegramChannel(
             settings.telegram, turns, store, pseudonym_key=settings.pseudonym_key
         )
         telegram.add_routes(app, channel, settings.public_url)
+        deliver["telegram"] = channel.send
     if settings.whatsapp and settings.pseudonym_key and settings.public_url:
-        whatsapp.add_routes(
-            app,
-            WhatsAppChannel(
-                settings.whatsapp,
-                turns,
-                store,
-                public_url=settings.public_url,
-                pseudonym_key=settings.pseudonym_key,
-            ),
+        wa_channel = WhatsAppChannel(
+            settings.whatsapp,
+            turns,
+            store,
+            public_url=settings.public_url,
+            pseudonym_key=settings.pseudonym_key,
         )
+        whatsapp.add_routes(app, wa_channel)
+        deliver["whatsapp"] = wa_channel.deliver
+    scheduler = CheckInScheduler(
+        rasa,
+        turns,
+        deliver,
+        rasa_token=settings.rasa_token,
+        every_s=settings.checkin_every_s,
+    )
+    if settings.links is not None:
+        roadmap_pages.add_routes(app, settings.links)
     app.router.add_get("/health", health)
 
     async def close_rasa(_app: web.Application) -> None:
@@ -78,7 +89,16 @@ def create_app(settings: config.GatewaySettings) -> web.Application:
     async def load_language_data(_app: web.Application) -> None:
         warm_up()
 
+    async def start_scheduler(_app: web.Application) -> None:
+        if deliver:  # only channels that can reach people unprompted
+            scheduler.start()
+
+    async def stop_scheduler(_app: web.Application) -> None:
+        await scheduler.stop()
+
     app.on_startup.append(load_language_data)
+    app.on_startup.append(start_scheduler)
+    app.on_cleanup.append(stop_scheduler)
     app.on_cleanup.append(close_rasa)
     return app
 

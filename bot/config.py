@@ -10,6 +10,9 @@ import os
 from dataclasses import dataclass
 from typing import Mapping
 
+from cld import config as cld_config
+from cld.config import LinkSettings
+
 
 class ConfigError(RuntimeError):
     """A required setting is missing or invalid."""
@@ -49,6 +52,9 @@ class GatewaySettings:
     pseudonym_key: bytes | None = None
     telegram: TelegramSettings | None = None
     whatsapp: WhatsAppSettings | None = None
+    links: LinkSettings | None = None  # printable roadmap pages, when configured
+    rasa_token: str | None = None  # Rasa's HTTP API token (check-in scheduler)
+    checkin_every_s: float = 60.0
 
 
 def _required(env: Mapping[str, str], name: str, why: str) -> str:
@@ -113,4 +119,16 @@ def load(env: Mapping[str, str] | None = None) -> GatewaySettings:
         pseudonym_key=key,
         telegram=telegram,
         whatsapp=whatsapp,
+        links=_links(env),
+        rasa_token=env.get("RASA_AUTH_TOKEN") or None,
+        checkin_every_s=float(env.get("CHECKIN_EVERY_S", "60")),
     )
+
+
+def _links(env: Mapping[str, str]) -> LinkSettings | None:
+    if not env.get("ROADMAP_LINK_KEY"):
+        return None
+    try:
+        return cld_config.load(env)
+    except cld_config.ConfigError as error:
+        raise ConfigError(str(error)) from None

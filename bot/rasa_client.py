@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 
@@ -18,6 +19,7 @@ class RasaClient:
     """Sends one turn to Rasa and returns the bot's messages."""
 
     def __init__(self, base_url: str, *, timeout_s: float) -> None:
+        self._base_url = base_url
         self._url = f"{base_url}/webhooks/rest/webhook"
         self._health_url = f"{base_url}/"
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
@@ -43,6 +45,24 @@ class RasaClient:
         if not isinstance(replies, list):
             raise RasaUnavailable("rasa answered with an unexpected body")
         return replies
+
+    async def execute(
+        self, sender: str, action: str, *, token: str | None
+    ) -> list[dict[str, Any]]:
+        """Run one action in `sender`'s conversation (proactive messages); replies."""
+        url = f"{self._base_url}/conversations/{quote(sender, safe='')}/execute"
+        params = {"token": token} if token else {}
+        try:
+            async with self._client().post(
+                url, json={"name": action}, params=params
+            ) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"rasa answered {response.status}")
+                body = await response.json()
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise RasaUnavailable(type(error).__name__) from error
+        messages = body.get("messages") if isinstance(body, dict) else None
+        return messages if isinstance(messages, list) else []
 
     async def healthy(self) -> bool:
         """True when the Rasa server answers its health check."""

@@ -129,8 +129,12 @@ class TurnHandler:
         except RasaUnavailable as error:
             logger.warning("turn failed: %s", error)
             return [self.notice("gateway_try_again", incoming.sender)]
+        return await self.replies(incoming.sender, raw)
+
+    async def replies(self, sender: str, raw: list[dict[str, Any]]) -> list[Reply]:
+        """Rasa's messages for `sender` as replies, buttons recorded as offered."""
         replies = [r for r in (_from_rasa(item) for item in raw) if r is not None]
-        return await self._with_tokens(incoming.sender, replies)
+        return await self._with_tokens(sender, replies)
 
     async def _with_tokens(self, sender: str, replies: list[Reply]) -> list[Reply]:
         payloads = [b.payload for r in replies for b in r.buttons]

@@ -151,6 +151,10 @@ class WhatsAppChannel:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def deliver(self, phone: str, replies: list[Reply]) -> None:
+        """Send replies outside a webhook turn (check-ins), buttons as numbers."""
+        await self._sender.send(phone, as_texts(replies))
+
     @staticmethod
     def _xml(replies: list[Reply]) -> web.Response:
         return web.Response(text=twiml(replies), content_type="application/xml")

@@ -206,3 +206,113 @@ def target_month(text: str | None, *, today: date) -> Month:
     if (month.year, month.month) > (today.year + MAX_YEARS_AHEAD, today.month):
         raise AnswerError("month_too_far")
     return month
+
+
+PRIORITIES = ("cost", "time", "location", "family")
+_PRIORITY_WORDS = {
+    "cost": (
+        "cost",
+        "money",
+        "fee",
+        "price",
+        "afford",
+        "cheap",
+        "錢",
+        "平",
+        "平",
+        "學費",
+        "費用",
+        "貴",
+    ),
+    "time": ("time", "year", "long", "quick", "duration", "時間", "幾耐", "年期", "快"),
+    "location": (
+        "location",
+        "near",
+        "far",
+        "travel",
+        "distance",
+        "地點",
+        "近",
+        "遠",
+        "交通",
+    ),
+    "family": (
+        "family",
+        "parent",
+        "mum",
+        "mom",
+        "dad",
+        "expect",
+        "屋企人",
+        "家人",
+        "父母",
+        "媽",
+        "爸",
+        "期望",
+    ),
+}
+
+
+def priorities(values: list[str] | str | None) -> list[str]:
+    """What matters in the choice: known keys found, else the person's own words."""
+    items = [values] if isinstance(values, str) else list(values or [])
+    found: list[str] = []
+    own_words: list[str] = []
+    for item in items:
+        if item in PRIORITIES:
+            found.append(item)
+            continue
+        text = free_text(item)
+        lowered = text.casefold()
+        keys = [
+            k
+            for k, words in _PRIORITY_WORDS.items()
+            if any(w in lowered for w in words)
+        ]
+        found.extend(keys)
+        if not keys:
+            own_words.append(text)
+    unique = list(dict.fromkeys(found))
+    return unique + own_words if unique or own_words else []
+
+
+_DONE_WORDS = {
+    "done",
+    "that's all",
+    "thats all",
+    "that is all",
+    "no more",
+    "finish",
+    "finished",
+    "enough",
+    "nothing else",
+    "冇喇",
+    "冇啦",
+    "夠喇",
+    "夠啦",
+    "完成",
+    "得喇",
+    "冇其他",
+    "唔使喇",
+    "就咁多",
+    "done la",
+    "ok done",
+}
+
+
+def says_done(text: str | None) -> bool:
+    """True when the person says the list is complete ("done", "夠喇")."""
+    cleaned = " ".join((text or "").casefold().split()).strip(" .!。！~")
+    return cleaned in _DONE_WORDS
+
+
+_QUESTION_CUES = re.compile(
+    r"[?？]|咩|點樣|點解|幾多|幾時|幾錢|係咪|係唔係|可唔可以|有冇|邊度|邊間|嗎|呢$"
+    r"|\b(what|how|when|where|which|why|who|is it|can i|do i|does|should i|tell me)\b",
+    re.IGNORECASE,
+)
+
+
+def looks_like_question(text: str | None) -> bool:
+    """True for a message that reads as a question rather than an answer."""
+    return bool(_QUESTION_CUES.search(text or ""))

@@ -64,3 +64,13 @@ class HelpRequest(Base):
     context = Column(Text)  # what the person was doing (intent names, not text)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     resolved_at = Column(DateTime(timezone=True))
+
+
+class Unit(Base):
+    """A school or youth service unit whose social workers review shared roadmaps."""
+
+    __tablename__ = "unit"
+    id = Column(Integer, primary_key=True)
+    code = Column(String(16), nullable=False, unique=True)  # what a youth types
+    name = Column(String(200), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

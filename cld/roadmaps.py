@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from cld import services
@@ -27,6 +27,8 @@ SECTIONS = (
 )
 MIN_MILESTONES, MAX_MILESTONES = 3, 6
 SHARE_CONSENT = "share_roadmap"
+# The wording of utter_ask_share_roadmap that a consent was given against.
+SHARE_WORDING_VERSION = "share-2026-12"
 
 
 class RoadmapIncomplete(ValueError):
@@ -135,6 +137,12 @@ def complete(
     )
     session.add(version)
     row.draft = "{}"
+    # A new version's milestones replace the check-ins still waiting for the old.
+    session.execute(
+        update(CheckIn)
+        .where(CheckIn.roadmap_id == row.id, CheckIn.status == "scheduled")
+        .values(status="replaced")
+    )
     for index, milestone in enumerate(milestones):
         year, month = (int(p) for p in milestone["month"].split("-"))
         session.add(

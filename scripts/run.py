@@ -6,6 +6,7 @@ Ctrl-C stops every process this started.
 from __future__ import annotations
 
 import argparse
+import signal
 import subprocess
 import sys
 import time
@@ -14,8 +15,16 @@ from scripts import paths
 from scripts.stack import Stack, StackError
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """Start the stack, then chat in the terminal or serve until interrupted."""
+    # Ctrl-C, and `kill` too, stop every process this started (even when a shell
+    # started us in the background with SIGINT ignored).
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("mode", choices=["chat", "serve"])
     args = parser.parse_args()

@@ -8,6 +8,7 @@ them all, and a busy port is reported by name before anything starts.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -55,6 +56,16 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     return True
 
 
+def local_secret(name: str) -> str:
+    """A random secret for the embedded default, made once and kept in .data/."""
+    path = paths.DATA / "secrets" / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(24))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def free_port() -> int:
     """A port nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -100,6 +111,12 @@ class Stack:
             "TRACKER_DB_PATH": str(paths.DATA / "tracker.db"),
             "RASA_URL": f"http://127.0.0.1:{self.ports.rasa}",
             "GATEWAY_PORT": str(self.ports.gateway),
+            "PUBLIC_URL": os.environ.get("PUBLIC_URL")
+            or f"http://127.0.0.1:{self.ports.gateway}",
+            "ROADMAP_LINK_KEY": os.environ.get("ROADMAP_LINK_KEY")
+            or local_secret("roadmap_link_key"),
+            "RASA_AUTH_TOKEN": os.environ.get("RASA_AUTH_TOKEN")
+            or local_secret("rasa_auth_token"),
         }
         env.update(self.env)
         return env
@@ -158,6 +175,10 @@ class Stack:
                     "credentials.yml",
                     "--interface",
                     "127.0.0.1",
+                    # The HTTP API (for the check-in scheduler) needs the token.
+                    "--enable-api",
+                    "--auth-token",
+                    self._environment()["RASA_AUTH_TOKEN"],
                     "--port",
                     str(self.ports.rasa),
                 ],

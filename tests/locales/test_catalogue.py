@@ -15,19 +15,19 @@ def test_both_languages_have_the_same_keys():
 
 # Dates are written differently per language; each uses some of the same parts.
 DATE_PARTS = {"day", "month", "month_name", "year"}
+DATE_KEYS = ("kb_date", "roadmap_month")
 
 
-@pytest.mark.parametrize("key", sorted(set(locales.catalogue("en")) - {"kb_date"}))
+@pytest.mark.parametrize("key", sorted(set(locales.catalogue("en")) - set(DATE_KEYS)))
 def test_placeholders_match(key):
     en, yue = locales.catalogue("en")[key], locales.catalogue("yue")[key]
     assert locales.placeholders(en["text"]) == locales.placeholders(yue["text"])
 
 
+@pytest.mark.parametrize("key", DATE_KEYS)
 @pytest.mark.parametrize("lang", locales.SUPPORTED)
-def test_date_format_uses_only_the_parts_format_date_fills(lang):
-    assert (
-        locales.placeholders(locales.catalogue(lang)["kb_date"]["text"]) <= DATE_PARTS
-    )
+def test_date_format_uses_only_the_parts_format_date_fills(lang, key):
+    assert locales.placeholders(locales.catalogue(lang)[key]["text"]) <= DATE_PARTS
 
 
 @pytest.mark.parametrize("key", sorted(locales.catalogue("en")))

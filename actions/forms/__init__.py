@@ -1,0 +1,1 @@
+"""Form validators and the questions forms ask that need more than a response."""
