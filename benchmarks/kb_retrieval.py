@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pathways_kb import db, loader, services
+from pathways_kb import db, loader, services, text
 from pathways_kb.retrieval import Document, Index
 
 DATA = Path(__file__).parent / "data" / "kb_questions.tsv"
@@ -118,6 +118,7 @@ def main() -> None:
     ):
         timings = []
         for q in questions * 3:
+            text.analyse.cache_clear()  # time the analysis of a new question too
             started = time.perf_counter()
             idx.search(q.text)
             timings.append((time.perf_counter() - started) * 1000)

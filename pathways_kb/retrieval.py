@@ -1,6 +1,23 @@
-"""Rank knowledge-base entries for a question: BM25 over words and Chinese
-character bigrams, plus a boost for KB terms and aliases found by a spaCy
-PhraseMatcher. Built once per knowledge-base version, then kept in memory.
+"""Rank knowledge-base entries for a question.
+
+The score of an entry adds up:
+
+- field-weighted BM25 (BM25F) over words, Chinese character bigrams and concept
+  terms (see text.py), in two channels with their own document frequencies: the
+  head (aliases and titles) says what an entry is about, the body (key facts and
+  answer) what it mentions. Each field is length-normalised on its own, so a
+  long overview does not win on volume, and a word like "apply", found in most
+  bodies but in few heads, counts where it says most;
+- a boost for how much of the question the entry's head covers, and a discount
+  for the part of the question the whole entry does not cover;
+- a boost for each alias or title whose keys the question contains, larger for
+  rare keys; an alias inside a longer matched alias gives way ("higher diploma"
+  over "diploma").
+
+For a parent, or a question that says "my son", parent-only entries count more;
+for anyone else, less.
+Unknown English words one edit away from a known word are read as that word
+("jupsa"). Built once per knowledge-base version, then kept in memory.
 """
 
 from __future__ import annotations
@@ -8,16 +25,40 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Iterable
 
 from pathways_kb import text
 
-# Field weights: an alias or title says more about an entry than its body text.
-WEIGHTS = {"alias": 3, "title": 2, "facts": 1, "answer": 1}
-K1, B = 1.2, 0.75
-ALIAS_BOOST = 6.0
-BIGRAM_WEIGHT = 0.6
-PARENT_BOOST = 1.15
+FIELDS = ("alias", "title", "facts", "answer")
+CHANNELS = {"head": ("alias", "title"), "body": ("facts", "answer")}
+# Field weights and length normalisation (BM25F), and BM25's term saturation.
+WEIGHTS = {"alias": 2.0, "title": 2.0, "facts": 1.5, "answer": 1.0}
+LENGTH_NORM = {"alias": 0.5, "title": 0.5, "facts": 0.75, "answer": 0.75}
+K1 = 1.2
+# Question-side weights by kind of term: bigrams and concepts overlap words (a
+# bigram that is also a word of the question is not counted twice).
+BIGRAM_WEIGHT = 0.8
+CONCEPT_WEIGHT = 0.8
+# Alias matches: the boost for an alias of rarity ALIAS_RARITY_UNIT (about one
+# rare word), shared among the entries that have the alias.
+ALIAS_BOOST = 12.0
+ALIAS_RARITY_UNIT = 4.0
+ALIAS_RARITY_CAP = 6.0
+# More when the question is nothing but the alias ("聯招", "HD?").
+EXACT_ALIAS_BOOST = 10.0
+# Coverage: a boost for the share of the question found in an entry's head
+# (squared), and the share of the score that depends on the question being
+# covered by the entry anywhere.
+HEAD_COVERAGE_BOOST = 10.0
+COVERAGE_SHARE = 0.2
+# Parent-only entries count more for a parent (role) or a question that speaks
+# of "my son" (the concept PARENT_CUE), and less for anyone else.
+PARENT_BOOST = 1.3
+PARENT_CUE_BOOST = 1.15
+YOUTH_FACTOR = 0.8
+PARENT_CUE = "#parent"
+# Unknown English words this long are matched to a known word one edit away.
+MIN_TYPO_LENGTH = 4
 
 
 @dataclass(frozen=True)
@@ -41,94 +82,233 @@ class Hit:
     matched_terms: tuple[str, ...]
 
 
+def _query_weight(term: str) -> float:
+    if term.startswith("~"):
+        return BIGRAM_WEIGHT
+    if term.startswith("#"):
+        return CONCEPT_WEIGHT
+    return 1.0
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _is_word(term: str) -> bool:
+    return len(term) >= MIN_TYPO_LENGTH and term.isascii() and term.isalpha()
+
+
 class Index:
-    """An in-memory BM25 index with alias matching."""
+    """An in-memory BM25F index with alias matching."""
 
     def __init__(self, documents: Iterable[Document]) -> None:
         self.documents = list(documents)
-        text.add_terms(a for d in self.documents for a in d.aliases + d.titles)
-        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        self._lengths: list[float] = []
-        for position, doc in enumerate(self.documents):
-            bag: Counter[str] = Counter()
-            for field, values in (
-                ("alias", doc.aliases),
-                ("title", doc.titles),
-                ("facts", doc.facts),
-                ("answer", doc.answers),
-            ):
-                for value in values:
-                    for term in text.terms(value):
-                        bag[term] += WEIGHTS[field]
-            self._lengths.append(float(sum(bag.values())) or 1.0)
-            for term, tf in bag.items():
-                self._postings[term].append((position, float(tf)))
-        self._avg_length = sum(self._lengths) / max(len(self._lengths), 1)
-        count = len(self.documents)
-        self._idf = {
-            term: math.log(1 + (count - len(p) + 0.5) / (len(p) + 0.5))
-            for term, p in self._postings.items()
+        text.add_terms(a for d in self.documents for a in d.aliases)
+        analysed: dict[str, text.Analysis] = {}
+        fields: list[dict[str, list[text.Analysis]]] = []
+        for doc in self.documents:
+            values = dict(
+                zip(
+                    FIELDS,
+                    (doc.aliases, doc.titles, doc.facts, doc.answers),
+                    strict=True,
+                )
+            )
+            for value in (v for vs in values.values() for v in vs):
+                if value not in analysed:
+                    analysed[value] = text.analyse_uncached(value)
+            fields.append({f: [analysed[v] for v in values[f]] for f in FIELDS})
+        self._build_postings(fields)
+        self._build_aliases(analysed)
+        self._head_keys = self._key_postings(fields, CHANNELS["head"])
+        self._all_keys = self._key_postings(fields, FIELDS)
+        self._build_spelling()
+
+    def _build_postings(self, fields: list[dict[str, list[text.Analysis]]]) -> None:
+        bags = [
+            {f: Counter(t for a in doc[f] for t in a.terms) for f in FIELDS}
+            for doc in fields
+        ]
+        count = max(len(bags), 1)
+        average = {
+            f: (sum(sum(bag[f].values()) for bag in bags) / count) or 1.0
+            for f in FIELDS
         }
-        self._matcher, self._alias_owners = self._build_matcher()
+        self._idf: dict[str, dict[str, float]] = {}
+        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for channel, channel_fields in CHANNELS.items():
+            frequency: Counter[str] = Counter()
+            for bag in bags:
+                frequency.update(set().union(*(bag[f] for f in channel_fields)))
+            idf = self._idf[channel] = {
+                term: math.log(1 + (count - n + 0.5) / (n + 0.5))
+                for term, n in frequency.items()
+            }
+            # A term's weight in an entry does not depend on the question, so it
+            # is computed here: a search only adds postings up.
+            for position, bag in enumerate(bags):
+                tf: Counter[str] = Counter()
+                for f in channel_fields:
+                    length = sum(bag[f].values()) / average[f]
+                    norm = 1 - LENGTH_NORM[f] + LENGTH_NORM[f] * length
+                    for term, n in bag[f].items():
+                        tf[term] += WEIGHTS[f] * n / norm
+                for term, t in tf.items():
+                    weight = idf[term] * t * (K1 + 1) / (t + K1)
+                    self._postings[term].append((position, weight))
+        self._rarest = math.log(1 + (count + 0.5) / 0.5)
 
-    def _build_matcher(self) -> tuple[Any, dict[str, list[int]]]:
-        from spacy.matcher import PhraseMatcher
-
-        nlp = text.tokenizer()
-        matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
-        owners: dict[str, list[int]] = defaultdict(list)
+    def _build_aliases(self, analysed: dict[str, text.Analysis]) -> None:
+        owners: dict[frozenset[str], set[int]] = defaultdict(set)
+        self._alias_labels: dict[frozenset[str], str] = {}
         for position, doc in enumerate(self.documents):
-            for alias in dict.fromkeys(
-                text.normalise(a) for a in doc.aliases + doc.titles
-            ):
-                owners[alias].append(position)
-        for alias in owners:
-            matcher.add(alias, [nlp.make_doc(alias)])
-        return matcher, owners
+            for alias in doc.aliases + doc.titles:
+                keys = analysed[alias].keys
+                if keys:
+                    owners[keys].add(position)
+                    # Shown as the shortest wording with these keys ("hd", not
+                    # "報高級文憑").
+                    label = text.normalise(alias)
+                    known = self._alias_labels.get(keys)
+                    if known is None or (len(label), label) < (len(known), known):
+                        self._alias_labels[keys] = label
+        self._alias_owners = {keys: sorted(p) for keys, p in owners.items()}
+        self._aliases_by_key: dict[str, list[frozenset[str]]] = defaultdict(list)
+        for keys in self._alias_owners:
+            # An alias is looked up through its rarest key.
+            rarest = max(keys, key=lambda k: (self._rarity(k), k))
+            self._aliases_by_key[rarest].append(keys)
+
+    def _rarity(self, term: str) -> float:
+        """How rare a term is, by the bodies; one found only in heads is rarest."""
+        return self._idf["body"].get(term, self._rarest)
+
+    @staticmethod
+    def _key_postings(
+        fields: list[dict[str, list[text.Analysis]]], names: Iterable[str]
+    ) -> dict[str, list[int]]:
+        names = tuple(names)
+        postings: dict[str, list[int]] = defaultdict(list)
+        for position, doc in enumerate(fields):
+            keys = set().union(*(a.keys for f in names for a in doc[f]))
+            for key in keys:
+                postings[key].append(position)
+        return postings
+
+    def _build_spelling(self) -> None:
+        """Known English words by their one-letter deletions, to fix typos."""
+        self._spelling: dict[str, list[str]] = defaultdict(list)
+        for term in self._postings:
+            if _is_word(term):
+                for variant in {term} | _deletions(term):
+                    self._spelling[variant].append(term)
+
+    def _correct(self, word: str) -> str | None:
+        """The known word one edit away from an unknown `word`, if there is one."""
+        candidates = set(self._spelling.get(word, ()))
+        for variant in _deletions(word):
+            candidates.update(self._spelling.get(variant, ()))
+        candidates.discard(word)
+        if not candidates:
+            return None
+        return max(candidates, key=lambda c: (len(self._postings[c]), c))
+
+    def _spelled(self, analysis: text.Analysis) -> text.Analysis:
+        fixes = {}
+        for key in analysis.keys:
+            if _is_word(key) and key not in self._postings:
+                fixed = self._correct(key)
+                if fixed:
+                    fixes[key] = fixed
+        if not fixes:
+            return analysis
+        return text.Analysis(
+            terms=tuple(fixes.get(t, t) for t in analysis.terms),
+            keys=frozenset(fixes.get(k, k) for k in analysis.keys),
+            concepts=analysis.concepts,
+        )
+
+    def _alias_weight(self, keys: frozenset[str]) -> float:
+        # Rare keys make an alias specific ("NMTSS"); common ones ("學費") less so.
+        rarity = sum(self._rarity(k) * _query_weight(k) for k in keys)
+        specificity = min(rarity, ALIAS_RARITY_CAP) / ALIAS_RARITY_UNIT
+        return ALIAS_BOOST * specificity / len(self._alias_owners[keys])
 
     def _alias_scores(
-        self, question: str
+        self, keys: frozenset[str]
     ) -> tuple[dict[int, float], dict[int, list[str]]]:
-        nlp = text.tokenizer()
-        doc = nlp.make_doc(text.normalise(question))
+        found = {
+            alias
+            for key in keys
+            for alias in self._aliases_by_key.get(key, ())
+            if alias <= keys
+        }
+        # An alias whose keys all belong to a longer matched alias gives way.
+        kept = [a for a in found if not any(a < other for other in found)]
         scores: dict[int, float] = defaultdict(float)
         matched: dict[int, list[str]] = defaultdict(list)
-        spans = [(s, e, nlp.vocab.strings[m]) for m, s, e in self._matcher(doc)]
-        # Where matches overlap keep the longest ("higher diploma" over "diploma").
-        spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
-        covered_until = -1
-        for _start, end, alias in spans:
-            if end <= covered_until:
-                continue
-            covered_until = max(covered_until, end)
-            owners = self._alias_owners[alias]
-            # Longer aliases are more specific; an alias many entries share, less so.
-            weight = ALIAS_BOOST * (0.5 + min(len(alias), 12) / 12) / len(owners)
-            for position in owners:
+        for alias in sorted(kept, key=self._alias_labels.__getitem__):
+            weight = self._alias_weight(alias)
+            if alias == keys:  # the question is just this name
+                weight += EXACT_ALIAS_BOOST / len(self._alias_owners[alias])
+            for position in self._alias_owners[alias]:
                 scores[position] += weight
-                matched[position].append(alias)
+                matched[position].append(self._alias_labels[alias])
         return scores, matched
+
+    def _coverage(
+        self,
+        keys: frozenset[str],
+        postings: dict[str, list[int]],
+        idf: dict[str, float],
+    ) -> tuple[dict[int, float], float]:
+        """Rarity of the question's keys found in each entry, and of them all."""
+        covered: dict[int, float] = defaultdict(float)
+        total = 0.0
+        for key in keys:
+            weight = idf.get(key, 0.0) * _query_weight(key)
+            total += weight
+            for position in postings.get(key, ()):
+                covered[position] += weight
+        return covered, total
 
     def search(
         self, question: str, *, audience: str | None = None, limit: int = 5
     ) -> list[Hit]:
         """Entries ranked for `question`, best first (empty when nothing matches)."""
+        analysis = self._spelled(text.analyse(question))
+        keys = analysis.keys
         scores: dict[int, float] = defaultdict(float)
-        for term in set(text.terms(question)):
-            postings = self._postings.get(term)
-            if not postings:
-                continue
-            idf = self._idf[term] * (BIGRAM_WEIGHT if term.startswith("~") else 1.0)
-            for position, tf in postings:
-                norm = K1 * (1 - B + B * self._lengths[position] / self._avg_length)
-                scores[position] += idf * tf * (K1 + 1) / (tf + norm)
-        alias_scores, matched = self._alias_scores(question)
+        asked = set(analysis.terms) - {PARENT_CUE}
+        for term in asked:
+            if term.startswith("~") and term[1:] in asked:
+                continue  # the two-character word 抽籤 is its bigram
+            weight = _query_weight(term)
+            for position, term_weight in self._postings.get(term, ()):
+                scores[position] += weight * term_weight
+        head, head_total = self._coverage(keys, self._head_keys, self._idf["head"])
+        if head_total:
+            for position, found in head.items():
+                scores[position] += HEAD_COVERAGE_BOOST * (found / head_total) ** 2
+        body_idf = self._idf["body"]
+        covered, total = self._coverage(keys, self._all_keys, body_idf)
+        if total:
+            for position in scores:
+                share = covered[position] / total
+                scores[position] *= 1 - COVERAGE_SHARE + COVERAGE_SHARE * share
+        alias_scores, matched = self._alias_scores(keys)
         for position, boost in alias_scores.items():
             scores[position] += boost
         if audience == "parent":
+            factor = PARENT_BOOST
+        elif PARENT_CUE in analysis.concepts:
+            factor = PARENT_CUE_BOOST
+        else:
+            factor = YOUTH_FACTOR
+        if factor != 1.0:
             for position in scores:
-                if self.documents[position].audience in ("parent", "both"):
-                    scores[position] *= PARENT_BOOST
+                if self.documents[position].audience == "parent":
+                    scores[position] *= factor
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
         return [
             Hit(
