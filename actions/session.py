@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import in_db, profile_of, user_language
-from cld import services
+from cld import roadmaps, services
 
 # Slots that outlive a session; everything else starts afresh.
 CARRIED_SLOTS = ("language", "language_choice", "role")
@@ -52,6 +52,10 @@ class ActionSessionStart(Action):
         if metadata:
             events.append(SlotSet("session_started_metadata", metadata))
         events.append(ActionExecuted("action_listen"))
+        draft = await in_db(roadmaps.current, profile_id=profile.id)
+        if draft is not None and draft.draft:
+            # The form did not outlive the old session; the draft did.
+            dispatcher.utter_message(response="utter_roadmap_draft_waiting")
         return events
 
 
@@ -74,4 +78,46 @@ class ActionSaveLanguage(Action):
             language=user_language(tracker),
             choice=tracker.get_slot("language_choice"),
         )
+        return []
+
+
+class ActionGreet(Action):
+    """Greet with the menu; a newcomer is also asked if they are a parent, once.
+
+    Runs on intent `greet` (stories/core_rules.yml), Telegram's /start included.
+    """
+
+    def name(self) -> str:
+        return "action_greet"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_greet")
+        role = tracker.get_slot("role") or (await profile_of(tracker)).role
+        if role is None:
+            dispatcher.utter_message(response="utter_ask_role")
+            return []
+        return [SlotSet("role", role)]
+
+
+class ActionSaveRole(Action):
+    """Remember that the person is a young person or a parent.
+
+    Runs on intent `inform_role` (stories/core_rules.yml).
+    """
+
+    def name(self) -> str:
+        return "action_save_role"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        role = tracker.get_slot("role")
+        if role not in services.ROLES:
+            dispatcher.utter_message(response="utter_ask_role")
+            return []
+        profile = await profile_of(tracker)
+        await in_db(services.set_role, profile_id=profile.id, role=role)
+        dispatcher.utter_message(response=f"utter_role_saved_{role}")
         return []

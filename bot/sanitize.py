@@ -16,6 +16,7 @@ COMMANDS = {
     "/help": "/help",
     "/lang": "/switch_language",
     "/menu": "/help",
+    "/stop": "/pause_roadmap",  # stops what is in progress; everything is kept
 }
 _FORMAT_CHARS = {"Cf", "Cc", "Co", "Cs"}
 

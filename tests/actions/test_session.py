@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
-from actions.session import ActionSaveLanguage, ActionSessionStart
+from actions.session import (
+    ActionGreet,
+    ActionSaveLanguage,
+    ActionSaveRole,
+    ActionSessionStart,
+)
 from actions.support import ActionRequestHuman
-from cld import services
+from cld import roadmaps, services
 from cld.models import HelpRequest
 from pathways_kb.db import session_scope
 from tests.conftest import make_tracker
@@ -91,3 +97,36 @@ async def test_request_for_a_person_is_recorded_without_text(database, dispatche
         assert services.open_help_requests(session, profile_id=profile.id) == 1
         context = session.execute(select(HelpRequest.context)).scalar_one()
     assert context == "greet,request_human"
+
+
+async def test_a_newcomer_is_greeted_and_asked_for_their_role(database, dispatcher):
+    events = await ActionGreet().run(dispatcher, make_tracker(), {})
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_greet",
+        "utter_ask_role",
+    ]
+    assert events == []
+
+
+async def test_a_known_role_is_not_asked_again(database, dispatcher):
+    tracker = make_tracker(slots={"role": "youth"}, intent="inform_role")
+    await ActionSaveRole().run(dispatcher, tracker, {})
+    greeted = CollectingDispatcher()
+    events = await ActionGreet().run(greeted, make_tracker(), {})
+    assert [m["response"] for m in greeted.messages] == ["utter_greet"]
+    assert events == [SlotSet("role", "youth")]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_role_saved_youth"]
+
+
+async def test_a_new_session_mentions_a_waiting_roadmap_draft(database, dispatcher):
+    with session_scope() as session:
+        profile = services.ensure_profile(
+            session, channel="rest", channel_user_id="rest-tester"
+        )
+        roadmaps.save_answer(
+            session, profile_id=profile.id, section="stage", value="s6"
+        )
+    await ActionSessionStart().run(dispatcher, make_tracker(), {})
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_roadmap_draft_waiting"
+    ]

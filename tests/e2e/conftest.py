@@ -45,9 +45,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         pytest.fail("no trained model: run `make install` (the test command does)")
     data = tmp_path_factory.mktemp("e2e")
     app_db = f"sqlite:///{data / 'app.db'}"
-    from pathways_kb import db
+    from pathways_kb import db, loader
 
     db.migrate(app_db)
+    db.configure(app_db)
+    with db.session_scope() as session:
+        loader.load(session)
+    db.configure(None)
     running = Stack(
         ports=Ports(actions=free_port(), rasa=free_port(), gateway=free_port()),
         log_dir=data / "logs",

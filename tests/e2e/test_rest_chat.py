@@ -29,8 +29,27 @@ def test_english_greeting_shows_the_menu(chat):
     ]
 
 
+def greeting(lang):
+    """What a newcomer gets: the menu, then whether they are a parent."""
+    return [render("utter_greet", lang).text, render("utter_ask_role", lang).text]
+
+
 def test_cantonese_greeting_is_answered_in_cantonese(chat):
-    assert chat.texts("你好呀") == [render("utter_greet", "yue").text]
+    assert chat.texts("你好呀") == greeting("yue")
+
+
+def test_the_role_is_asked_once_and_remembered(chat, stack):
+    chat.say("hi")
+    assert chat.texts(payload='/inform_role{"role": "parent"}') == [
+        render("utter_role_saved_parent", "en").text
+    ]
+    assert chat.texts("hello again") == [render("utter_greet", "en").text]
+    assert _profile(stack, chat.sender).role == "parent"
+
+
+def test_a_typed_role_is_understood(chat, stack):
+    assert chat.texts("我係學生") == [render("utter_role_saved_youth", "yue").text]
+    assert _profile(stack, chat.sender).role == "youth"
 
 
 def test_code_mixed_thanks_is_answered_in_cantonese(chat):
@@ -84,9 +103,8 @@ def test_out_of_scope_is_honest(chat):
 
 
 def test_telegram_start_command_greets(chat):
-    assert chat.texts("/start") == [render("utter_greet", "en").text]
+    assert chat.texts("/start") == greeting("en")
 
 
 def test_conversation_survives_a_gateway_round_trip_of_unicode(chat):
-    replies = chat.texts("早晨 👋")
-    assert replies == [render("utter_greet", "yue").text]
+    assert chat.texts("早晨 👋") == greeting("yue")
