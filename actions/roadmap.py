@@ -45,7 +45,7 @@ def summarise(dispatcher: CollectingDispatcher, card: RoadmapCard, lang: str) ->
     dispatcher.utter_message(
         response="utter_roadmap_summary",
         version=card.version,
-        updated=format_date(card.updated.date(), lang),
+        updated=format_date(card.updated_on, lang),
         page_url=page_url,
         **shown,
     )

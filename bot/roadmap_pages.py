@@ -31,7 +31,7 @@ def _page(profile_id: int, lang: str) -> str | None:
     return render_page(
         card.content,
         version=card.version,
-        updated=card.updated,
+        updated=card.updated_on,
         lang=lang,
         pathways=card.pathways,
         statuses=card.statuses,

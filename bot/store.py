@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Callable, TypeVar
 
-from cld import channels
+from cld import channels, services
 from pathways_kb.db import session_scope
 
 T = TypeVar("T")
@@ -17,6 +17,13 @@ async def _in_db(work: Callable[..., T], /, **kwargs: Any) -> T:
             return work(session, **kwargs)
 
     return await asyncio.to_thread(run)
+
+
+def _flag_crisis(session: Any, *, channel: str, sender: str) -> None:
+    profile = services.ensure_profile(session, channel=channel, channel_user_id=sender)
+    services.request_human(
+        session, profile_id=profile.id, reason="crisis", context="gateway"
+    )
 
 
 class GatewayStore:
@@ -67,6 +74,10 @@ class GatewayStore:
             channel=channel,
             older_than=timedelta(seconds=older_than_s),
         )
+
+    async def flag_crisis(self, channel: str, sender: str) -> None:
+        """Open a crisis request for a social worker (when Rasa could not)."""
+        await _in_db(_flag_crisis, channel=channel, sender=sender)
 
     async def remember(self, pseudonym: str, channel: str, address: str) -> None:
         """Record where a pseudonymous person can be reached."""

@@ -10,6 +10,7 @@ from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.recent import RecentBySender
 from bot.sanitize import clean_text, command_intent, neutralise
 from bot.store import GatewayStore
+from cld import safety
 from locales import Message, detect, render
 
 logger = logging.getLogger(__name__)
@@ -128,6 +129,10 @@ class TurnHandler:
             raw = await self._rasa.send(incoming.sender, to_rasa, metadata)
         except RasaUnavailable as error:
             logger.warning("turn failed: %s", error)
+            if incoming.text and safety.check(incoming.text).is_crisis:
+                # Help lines must not wait for Rasa to come back.
+                await self._store.flag_crisis(incoming.channel, incoming.sender)
+                return [self.notice("utter_crisis_support", incoming.sender, to_rasa)]
             return [self.notice("gateway_try_again", incoming.sender)]
         return await self.replies(incoming.sender, raw)
 

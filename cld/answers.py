@@ -219,12 +219,21 @@ _PRIORITY_WORDS = {
         "cheap",
         "錢",
         "平",
-        "平",
         "學費",
         "費用",
         "貴",
     ),
-    "time": ("time", "year", "long", "quick", "duration", "時間", "幾耐", "年期", "快"),
+    "time": (
+        "time",
+        "year",
+        "long",
+        "quick",
+        "duration",
+        "時間",
+        "幾耐",
+        "年期",
+        "幾快",
+    ),
     "location": (
         "location",
         "near",
@@ -243,6 +252,8 @@ _PRIORITY_WORDS = {
         "mom",
         "dad",
         "expect",
+        "expected",
+        "expectation",
         "屋企人",
         "家人",
         "父母",
@@ -251,6 +262,17 @@ _PRIORITY_WORDS = {
         "期望",
     ),
 }
+
+
+def _mentions(text: str, words: tuple[str, ...]) -> bool:
+    """True if `text` has one of `words`: whole English words, Chinese anywhere."""
+    for word in words:
+        if word.isascii():
+            if re.search(rf"\b{re.escape(word)}(s|es)?\b", text):
+                return True
+        elif word in text:
+            return True
+    return False
 
 
 def priorities(values: list[str] | str | None) -> list[str]:
@@ -264,16 +286,14 @@ def priorities(values: list[str] | str | None) -> list[str]:
             continue
         text = free_text(item)
         lowered = text.casefold()
-        keys = [
-            k
-            for k, words in _PRIORITY_WORDS.items()
-            if any(w in lowered for w in words)
-        ]
+        keys = [k for k, words in _PRIORITY_WORDS.items() if _mentions(lowered, words)]
         found.extend(keys)
         if not keys:
             own_words.append(text)
     unique = list(dict.fromkeys(found))
-    return unique + own_words if unique or own_words else []
+    if not unique and not own_words:
+        raise AnswerError("empty")
+    return unique + own_words
 
 
 _DONE_WORDS = {
@@ -302,7 +322,8 @@ _DONE_WORDS = {
 
 def says_done(text: str | None) -> bool:
     """True when the person says the list is complete ("done", "夠喇")."""
-    cleaned = " ".join((text or "").casefold().split()).strip(" .!。！~")
+    typed = (text or "").replace("\u2019", "'").replace("\u2018", "'")
+    cleaned = " ".join(typed.casefold().split()).strip(" .!。！~")
     return cleaned in _DONE_WORDS
 
 

@@ -29,8 +29,9 @@ def load(env: Mapping[str, str] | None = None) -> LinkSettings:
     public_url = (env.get("PUBLIC_URL") or "").rstrip("/")
     if not public_url.startswith(("http://", "https://")):
         raise ConfigError("PUBLIC_URL must be set to the gateway's http(s) address")
-    return LinkSettings(
-        public_url=public_url,
-        key=key.encode(),
-        valid_days=int(env.get("ROADMAP_LINK_DAYS") or "30"),
-    )
+    days = env.get("ROADMAP_LINK_DAYS") or "30"
+    if not days.isascii() or not days.isdigit() or int(days) < 1:
+        raise ConfigError(
+            "ROADMAP_LINK_DAYS must be a whole number of days (1 or more)"
+        )
+    return LinkSettings(public_url=public_url, key=key.encode(), valid_days=int(days))

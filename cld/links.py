@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 
 from cld.config import LinkSettings
@@ -23,22 +24,25 @@ def make_token(
     settings: LinkSettings, *, profile_id: int, now: float | None = None
 ) -> str:
     """A token for `profile_id`'s roadmap, valid for the configured number of days."""
-    expires = int((now or time.time()) + settings.valid_days * 86400)
+    expires = int((time.time() if now is None else now) + settings.valid_days * 86400)
     return f"{profile_id}.{expires}.{_signature(settings.key, profile_id, expires)}"
+
+
+TOKEN = re.compile(r"([0-9]{1,12})\.([0-9]{1,12})\.([0-9a-f]{32})")
 
 
 def read_token(
     settings: LinkSettings, token: str, *, now: float | None = None
 ) -> int | None:
     """The profile id of a valid, unexpired token, else None."""
-    parts = token.split(".")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+    match = TOKEN.fullmatch(token)
+    if match is None:
         return None
-    profile_id, expires = int(parts[0]), int(parts[1])
+    profile_id, expires = int(match[1]), int(match[2])
     expected = _signature(settings.key, profile_id, expires)
-    if not hmac.compare_digest(expected, parts[2]):
+    if not hmac.compare_digest(expected, match[3]):
         return None
-    return profile_id if expires >= (now or time.time()) else None
+    return profile_id if expires >= (time.time() if now is None else now) else None
 
 
 def roadmap_url(settings: LinkSettings, *, profile_id: int, lang: str) -> str:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,6 +14,8 @@ from cld import roadmaps
 from cld.roadmap_models import CheckIn, Roadmap
 from cld.roadmap_page import PathwayLink
 from pathways_kb import services
+
+HONG_KONG = ZoneInfo("Asia/Hong_Kong")
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,14 @@ class RoadmapCard:
     pathways: dict[str, PathwayLink]
     statuses: dict[int, str]  # milestone index -> done | in_progress | changed
     shared_unit: str | None
+
+    @property
+    def updated_on(self) -> date:
+        """The day of the latest version, on Hong Kong's calendar."""
+        moment = self.updated
+        if moment.tzinfo is None:  # SQLite hands back naive UTC
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment.astimezone(HONG_KONG).date()
 
 
 def roadmap_card(session: Session, *, profile_id: int, lang: str) -> RoadmapCard | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date
 from typing import Any, Mapping
 
 from locales import format_date, render
@@ -87,7 +87,7 @@ def render_page(
     content: Mapping[str, Any],
     *,
     version: int,
-    updated: datetime,
+    updated: date,
     lang: str,
     pathways: Mapping[str, PathwayLink] | None = None,
     statuses: Mapping[int, str] | None = None,
@@ -112,7 +112,7 @@ def render_page(
             "roadmap_page_version",
             lang,
             version=version,
-            updated=format_date(updated.date(), lang),
+            updated=format_date(updated, lang),
         )
     )
     return (

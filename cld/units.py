@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -23,7 +24,8 @@ class UnitView:
 
 def normalise_code(text: str) -> str:
     """A unit code as people type it ("ab 12-3" -> "AB123")."""
-    return re.sub(r"[\s\-_.]", "", text or "").upper()
+    typed = unicodedata.normalize("NFKC", text or "")  # full-width digits too
+    return re.sub(r"[\s\-_.]", "", typed).upper()
 
 
 def add_unit(session: Session, *, code: str, name: str) -> UnitView:

@@ -7,9 +7,12 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
+from sqlalchemy import select
 
 from bot.app import create_app
+from cld.models import HelpRequest
 from locales import render
+from pathways_kb.db import session_scope
 from tests.bot.conftest import settings_for, start_client
 
 URL = "/webhooks/rest/webhook"
@@ -149,3 +152,16 @@ async def test_health_reports_rasa(gateway):
         200,
         {"gateway": "ok", "rasa": True},
     )
+
+
+async def test_a_crisis_message_gets_the_help_lines_even_when_rasa_is_down(gateway):
+    client, fake = gateway
+    fake.status = 500
+    status, body = await post(client, {"sender": "amy", "message": "我想自殺"})
+    assert (status, body[0]["text"]) == (
+        200,
+        render("utter_crisis_support", "yue").text,
+    )
+    with session_scope() as session:
+        reasons = session.execute(select(HelpRequest.reason)).scalars().all()
+    assert reasons == ["crisis"]

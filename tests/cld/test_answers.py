@@ -6,7 +6,16 @@ from datetime import date
 
 import pytest
 
-from cld.answers import AnswerError, Month, free_text, stage, target_month
+from cld.answers import (
+    AnswerError,
+    Month,
+    free_text,
+    looks_like_question,
+    priorities,
+    says_done,
+    stage,
+    target_month,
+)
 
 TODAY = date(2026, 11, 24)
 
@@ -105,3 +114,132 @@ def test_bad_target_month_says_why(text, reason):
     with pytest.raises(AnswerError) as raised:
         target_month(text, today=TODAY)
     assert raised.value.reason == reason
+
+
+@pytest.mark.parametrize(
+    ("value", "keys"),
+    [
+        ("cost and my family", ["cost", "family"]),
+        ("money, and how long it takes", ["cost", "time"]),
+        ("學費同屋企人期望", ["cost", "family"]),
+        ("near home", ["location"]),
+        ("交通", ["location"]),
+        ("FAMILY", ["family"]),
+    ],
+)
+def test_priorities_finds_the_keys_in_typed_words(value, keys):
+    assert priorities(value) == keys
+
+
+@pytest.mark.parametrize(
+    ("value", "keys"),
+    [
+        (["cost"], ["cost"]),
+        (["time", "cost"], ["time", "cost"]),
+        (
+            ["cost", "location", "family", "time"],
+            ["cost", "location", "family", "time"],
+        ),
+        ("family", ["family"]),
+    ],
+)
+def test_priorities_button_values_pass_through(value, keys):
+    assert priorities(value) == keys
+
+
+def test_priorities_names_each_key_once():
+    assert priorities(["cost", "the fees", "money"]) == ["cost"]
+
+
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [
+        ("my friends", ["my friends"]),
+        ("  being with   friends ", ["being with friends"]),
+        ("興趣", ["興趣"]),
+        (["cost", "my friends"], ["cost", "my friends"]),
+    ],
+)
+def test_priorities_keeps_own_words_when_no_key_is_found(value, kept):
+    assert priorities(value) == kept
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("🙂🙂", "no_words"),
+        (["cost", "👍"], "no_words"),
+        ("a" * 501, "too_long"),
+    ],
+)
+def test_priorities_refuses_an_unusable_answer(value, reason):
+    with pytest.raises(AnswerError) as raised:
+        priorities(value)
+    assert raised.value.reason == reason
+
+
+@pytest.mark.parametrize("value", [None, []])
+def test_priorities_refuses_no_answer_at_all(value):
+    with pytest.raises(AnswerError, match="empty"):
+        priorities(value)
+
+
+@pytest.mark.parametrize("value", ["I feel unsure", "minimum grades", "快樂最重要"])
+def test_priorities_does_not_find_keys_inside_other_words(value):
+    assert priorities(value) == [value]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "done",
+        "Done!",
+        "DONE.",
+        " done ",
+        "夠喇",
+        "夠喇！",
+        "冇喇",
+        "that's all",
+        "ok done",
+    ],
+)
+def test_says_done_when_the_list_is_complete(text):
+    assert says_done(text) is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["done with school", "not done", "apply to HKDI", "夠錢讀書", "", None],
+)
+def test_says_done_not_for_an_answer(text):
+    assert says_done(text) is False
+
+
+def test_says_done_with_a_typographic_apostrophe():
+    assert says_done("That\u2019s all") is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "HD 係咩",
+        "what is jupas",
+        "點樣報IVE？",
+        "How much is HD",
+        "IVE 幾錢",
+        "可唔可以讀 HD",
+        "jupas?",
+    ],
+)
+def test_looks_like_question_for_a_question(text):
+    assert looks_like_question(text) is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I like drawing", "鍾意畫畫", "apply to HKDI", "somehow ok", "", None],
+)
+def test_looks_like_question_not_for_an_answer(text):
+    assert looks_like_question(text) is False
