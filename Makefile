@@ -33,6 +33,8 @@ train:  ## retrain the Rasa model now
 
 bench:  ## benchmarks (print figures)
 	@$(VENV)/python -m benchmarks.language_routing
+	@$(VENV)/python -m benchmarks.kb_retrieval
+	@$(VENV)/python -m benchmarks.crisis
 
 lock:  ## re-pin requirements.lock from requirements.in
 	@$(VENV)/pip install -r requirements.in && \
