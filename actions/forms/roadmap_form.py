@@ -8,6 +8,7 @@ again.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,6 +26,7 @@ from locales import render
 from pathways_kb import services
 
 HONG_KONG = ZoneInfo("Asia/Hong_Kong")
+INTENT_SYNTAX = re.compile(r"/?\w+\s*\{.*\}\s*", re.DOTALL)
 SlotValue = Any
 
 
@@ -52,8 +54,9 @@ async def answered_a_question(
     entry_ids = _entities(tracker, "entry_id")
     if intent == "ask_pathway" and entry_ids:  # a knowledge-base button
         result = await in_db(services.entry_answer, entry_id=entry_ids[0], lang=lang)
-    elif text.startswith("/"):
-        # Came through as text, not as this question's button value.
+    elif text.startswith("/") or INTENT_SYNTAX.fullmatch(text):
+        # A command, or intent syntax typed as text (the gateway drops its "/"):
+        # not an answer unless it arrived as this question's button value.
         return value == text or value == [text]
     elif intent == "ask_pathway" and answers.looks_like_question(text):
         result = await in_db(

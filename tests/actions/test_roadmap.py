@@ -446,3 +446,11 @@ async def test_an_answer_with_no_check_in_waiting(database, dispatcher):
     tracker = make_tracker(entities=[{"entity": "checkin_status", "value": "done"}])
     await ActionRecordCheckin().run(dispatcher, tracker, {})
     assert responses(dispatcher) == ["utter_checkin_none"]
+
+
+async def test_typed_intent_syntax_is_not_an_answer(database):
+    # The gateway sends typed "/inform{...}" as text without its slash.
+    typed = 'inform{"choice":"s6"}'
+    result, said = await validate("rm_stage", typed, text=typed)
+    assert result == {"rm_stage": None}
+    assert said.messages == []
