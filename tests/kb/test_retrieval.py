@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from pathways_kb import text
 from pathways_kb.retrieval import Document, Index
 
 
@@ -120,3 +121,37 @@ def test_parents_get_the_parent_entry(index):
 
 def test_nothing_in_common_finds_nothing(index):
     assert index.search("asdf qwerty") == []
+
+
+def test_the_phrase_matcher_matches_by_stem(index):
+    alias = text.analyse("jupas fee").keys
+    assert alias in index.phrase_matches(text.analyse("apply jupas fees"))
+    assert alias not in index.phrase_matches(text.analyse("fee for jupas"))
+
+
+def test_a_phrase_match_boosts_the_aliased_entry(monkeypatch):
+    index = Index(
+        [
+            doc("five-level-2", "Level 2 in five subjects", ("五科2級",)),
+            doc(
+                "dfs",
+                "Diploma of Foundation Studies",
+                ("基礎文憑",),
+                answer="五科唔夠2級可以讀基礎文憑。",
+            ),
+        ]
+    )
+    question = "五科2級讀乜好"
+    analysis = text.analyse(question)
+    alias = text.analyse("五科2級").keys
+    # 級讀 is one bigram, so the question lacks the alias's key 級: only the
+    # PhraseMatcher (五科 2 級, word for word) finds the alias.
+    assert not alias <= analysis.keys
+    assert alias in index.phrase_matches(analysis)
+    hit = index.search(question)[0]
+    assert hit.entry_id == "five-level-2"
+    assert hit.matched_terms == ("五科2級",)
+    monkeypatch.setattr(index, "phrase_matches", lambda analysis: set())
+    without = {h.entry_id: h for h in index.search(question)}["five-level-2"]
+    assert without.score < hit.score
+    assert without.matched_terms == ()

@@ -68,3 +68,44 @@ def test_synonyms_file_has_the_expected_shape():
         for lang in ("en", "yue"):
             assert forms[lang] and all(str(f).strip() for f in forms[lang]), name
     assert all(len(c) == 1 for c in data["particles"].split())
+
+
+def test_spacy_tokenises_text_with_a_jieba_of_our_own():
+    import jieba
+    from spacy.tokens import Doc
+
+    analysis = text.analyse("讀高級文憑 non-local fees")
+    assert isinstance(analysis.doc, Doc)
+    assert [t.text for t in analysis.doc] == [
+        "讀",
+        "高級文憑",
+        "non",
+        "-",
+        "local",
+        "fees",
+    ]
+    assert {"高級文憑", "non", "local", "nonlocal", "fee"} <= set(analysis.terms)
+    zh = text.pipelines().zh
+    assert analysis.doc.vocab is zh.vocab
+    assert zh.tokenizer.jieba_seg.jieba is text.segmenter()
+    assert text.segmenter() is not jieba.dt  # NLU's global jieba is left alone
+
+
+def test_index_terms_are_the_spacy_tokenizers_tokens(monkeypatch):
+    from spacy.tokens import Doc
+
+    zh = text.pipelines().zh
+    assert "高級文憑課程" not in text.analyse_uncached("高級文憑課程").terms
+    # A tokenizer that keeps the whole text as one token: so is the word.
+    monkeypatch.setattr(zh, "tokenizer", lambda t: Doc(zh.vocab, words=[t]))
+    assert "高級文憑課程" in text.analyse_uncached("高級文憑課程").terms
+
+
+def test_english_tokens_stay_whole_and_end_at_chinese_punctuation():
+    assert [t.text for t in text.analyse("ive hd").doc] == ["ive", "hd"]
+    assert text.words("IVE、HKDI同HKIIT") == ["ive", "hkdi", "hkiit"]
+    assert text.words("my son's DSE results(2024)") == ["dse", "result", "2024"]
+
+
+def test_a_tokens_norm_is_its_stem_for_phrase_matching():
+    assert [t.norm_ for t in text.analyse("HD fees").doc] == ["hd", "fee"]
