@@ -38,4 +38,6 @@ if [ "$(cat .venv/.lock-hash 2>/dev/null)" != "$lock_hash" ]; then
   echo "$lock_hash" > .venv/.lock-hash
 fi
 
+# TensorFlow (pulled in by spaCy and Rasa) is chatty on import; keep set-up readable.
+export TF_CPP_MIN_LOG_LEVEL=2
 exec .venv/bin/python -m scripts.build "$@"

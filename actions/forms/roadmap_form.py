@@ -94,6 +94,8 @@ class ValidateRoadmapForm(FormValidationAction):
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
     ) -> dict[str, Any]:
+        if value is None:  # emptied by a restart or an edit: nothing to check
+            return {slot: None}
         if await answered_a_question(dispatcher, tracker, value):
             return {slot: None}
         try:
@@ -222,6 +224,8 @@ class ValidateRoadmapForm(FormValidationAction):
         domain: DomainDict,
     ) -> dict[str, Any]:
         """A milestone's words, or "done" once there are enough."""
+        if value is None:
+            return {MILESTONE_TEXT: None}
         if await answered_a_question(dispatcher, tracker, value):
             return {MILESTONE_TEXT: None}
         milestones = list(tracker.get_slot("rm_milestones") or [])
@@ -249,6 +253,8 @@ class ValidateRoadmapForm(FormValidationAction):
         """The milestone's month; a good one adds the milestone to the list."""
         if tracker.get_slot(MILESTONE_TEXT) == DONE:
             return {MILESTONE_MONTH: DONE}  # the list was finished before
+        if value is None:
+            return {MILESTONE_MONTH: None}
         if await answered_a_question(dispatcher, tracker, value):
             return {MILESTONE_MONTH: None}
         try:

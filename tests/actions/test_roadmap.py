@@ -454,3 +454,16 @@ async def test_typed_intent_syntax_is_not_an_answer(database):
     result, said = await validate("rm_stage", typed, text=typed)
     assert result == {"rm_stage": None}
     assert said.messages == []
+
+
+@pytest.mark.parametrize(
+    "slot",
+    ["rm_stage", "rm_interests", "rm_priorities", "rm_milestone_text", "rm_support"],
+)
+async def test_an_emptied_slot_is_not_an_answer_to_complain_about(database, slot):
+    # A restart or an edit empties the slots; Rasa validates them on activation.
+    result, said = await validate(
+        slot, None, text="/start_roadmap", intent="start_roadmap"
+    )
+    assert result == {slot: None}
+    assert said.messages == []

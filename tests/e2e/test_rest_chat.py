@@ -108,3 +108,23 @@ def test_telegram_start_command_greets(chat):
 
 def test_conversation_survives_a_gateway_round_trip_of_unicode(chat):
     assert chat.texts("早晨 👋") == greeting("yue")
+
+
+def test_starting_over_asks_first_then_begins_cleanly(chat):
+    chat.say("build my roadmap")
+    chat.say(payload=render("utter_ask_rm_stage", "en").buttons[3].payload)
+    assert chat.texts("I like drawing") == [render("utter_ask_rm_strengths", "en").text]
+    assert chat.texts("start over") == [
+        render("utter_confirm_restart_roadmap", "en").text
+    ]
+    assert chat.texts(payload="/affirm") == [
+        render("utter_roadmap_started", "en").text,
+        render("utter_ask_rm_stage", "en").text,
+    ]
+
+
+def test_a_crisis_message_mid_roadmap_gets_the_help_lines(chat):
+    chat.say("build my roadmap")
+    assert chat.texts("其實我唔想再生存") == [
+        render("utter_crisis_support", "yue").text
+    ]
