@@ -105,7 +105,7 @@ def train_model(force: bool = False) -> None:
         and paths.MODEL_FINGERPRINT.read_text() == fingerprint
     ):
         return
-    step("training the Rasa model (data, domain or config changed; 4-6 minutes on 2 cores)")
+    step("training the Rasa model (its inputs changed; 4-6 minutes on 2 cores)")
     started = time.monotonic()
     paths.MODELS.mkdir(exist_ok=True)
     command = [
