@@ -476,7 +476,8 @@ def test_photo_or_sticker_gets_please_type_in_the_persons_language(
     user = polling.person()
     if first_text is not None:
         user.send_text(first_text)
-        wait_for_text(user, shown("utter_greet", lang))
+        # A newcomer's greeting ends with the role question: wait for all of it.
+        wait_for_text(user, shown("utter_ask_role", lang))
     count = len(user.bot_messages())
     user.send_raw_message(content)
     new = wait_for_text(user, shown("gateway_please_type", lang), since=count)
