@@ -5,8 +5,10 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+import cld.broadcast_models  # noqa: F401
 import cld.channel_models  # noqa: F401
 import cld.models  # noqa: F401 - registers the tables on Base
+import cld.parent_models  # noqa: F401
 import cld.roadmap_models  # noqa: F401
 import pathways_kb.models  # noqa: F401
 from pathways_kb import db
