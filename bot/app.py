@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from typing import Awaitable, Callable
@@ -9,6 +10,7 @@ from typing import Awaitable, Callable
 from aiohttp import web
 
 from bot import config, rest, roadmap_pages, telegram, whatsapp
+from bot.broadcast.senders import build_worker
 from bot.checkins import CheckInScheduler, Deliver
 from bot.rasa_client import RasaClient
 from bot.store import GatewayStore
@@ -81,6 +83,8 @@ def create_app(settings: config.GatewaySettings) -> web.Application:
     )
     if settings.links is not None:
         roadmap_pages.add_routes(app, settings.links)
+    if settings.broadcast is not None and settings.broadcast.in_gateway:
+        _run_broadcast_worker(app, settings)
     app.router.add_get("/health", health)
 
     async def close_rasa(_app: web.Application) -> None:
@@ -101,6 +105,28 @@ def create_app(settings: config.GatewaySettings) -> web.Application:
     app.on_cleanup.append(stop_scheduler)
     app.on_cleanup.append(close_rasa)
     return app
+
+
+def _run_broadcast_worker(
+    app: web.Application, settings: config.GatewaySettings
+) -> None:
+    """Send scheduled parent updates from the gateway while it runs."""
+    worker = build_worker(settings)
+    if worker is None:
+        return
+    stop = asyncio.Event()
+    running: list[asyncio.Task[None]] = []
+
+    async def start(_app: web.Application) -> None:
+        running.append(asyncio.get_running_loop().create_task(worker.run(stop)))
+
+    async def finish(_app: web.Application) -> None:
+        stop.set()
+        if running:
+            await asyncio.wait(running, timeout=15)
+
+    app.on_startup.append(start)
+    app.on_cleanup.append(finish)
 
 
 def main() -> None:

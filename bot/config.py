@@ -39,6 +39,20 @@ class WhatsAppSettings:
 
 
 @dataclass(frozen=True)
+class BroadcastSettings:
+    """How parent updates are sent (bot/broadcast/)."""
+
+    telegram_per_s: float  # this process's share of Telegram's ~30 messages/s
+    per_chat_s: float  # at most one message per chat this often
+    concurrency: int  # requests in flight per worker
+    whatsapp_per_s: float
+    whatsapp_daily_cap: int  # new recipients per rolling 24 h (Meta's tier)
+    whatsapp_content_sids: str | None  # YAML: template id -> language -> Content SID
+    in_gateway: bool  # the gateway runs a worker too (scheduled broadcasts)
+    lease_s: float  # a stopped worker's deliveries are taken back after this
+
+
+@dataclass(frozen=True)
 class GatewaySettings:
     """Where the gateway listens, how it reaches Rasa, and its channels."""
 
@@ -55,6 +69,7 @@ class GatewaySettings:
     links: LinkSettings | None = None  # printable roadmap pages, when configured
     rasa_token: str | None = None  # Rasa's HTTP API token (check-in scheduler)
     checkin_every_s: float = 60.0
+    broadcast: BroadcastSettings | None = None
 
 
 def _required(env: Mapping[str, str], name: str, why: str) -> str:
@@ -122,6 +137,33 @@ def load(env: Mapping[str, str] | None = None) -> GatewaySettings:
         links=_links(env),
         rasa_token=env.get("RASA_AUTH_TOKEN") or None,
         checkin_every_s=float(env.get("CHECKIN_EVERY_S", "60")),
+        broadcast=broadcast(env),
+    )
+
+
+def _number(env: Mapping[str, str], name: str, default: str) -> float:
+    try:
+        value = float(env.get(name, default))
+    except ValueError:
+        raise ConfigError(f"{name} must be a number") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be more than 0")
+    return value
+
+
+def broadcast(env: Mapping[str, str] | None = None) -> BroadcastSettings:
+    """Broadcast settings. Several workers share Telegram's limit: give each
+    BROADCAST_TELEGRAM_PER_S divided by the number of workers."""
+    env = os.environ if env is None else env
+    return BroadcastSettings(
+        telegram_per_s=_number(env, "BROADCAST_TELEGRAM_PER_S", "29"),
+        per_chat_s=_number(env, "BROADCAST_PER_CHAT_S", "1"),
+        concurrency=int(_number(env, "BROADCAST_CONCURRENCY", "8")),
+        whatsapp_per_s=_number(env, "BROADCAST_WHATSAPP_PER_S", "20"),
+        whatsapp_daily_cap=int(_number(env, "WHATSAPP_DAILY_NEW_RECIPIENTS", "250")),
+        whatsapp_content_sids=env.get("WHATSAPP_CONTENT_SIDS") or None,
+        in_gateway=env.get("BROADCAST_IN_GATEWAY", "1") != "0",
+        lease_s=_number(env, "BROADCAST_LEASE_S", "60"),
     )
 
 

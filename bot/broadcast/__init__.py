@@ -1,0 +1,1 @@
+"""Sending parent updates: the worker, one sender per channel, and the CLI."""
