@@ -16,7 +16,7 @@ import random
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, insert, select, text, update
 from sqlalchemy.orm import Session
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from cld import parents
 from cld.broadcast_models import Broadcast, BroadcastText, Delivery
 from cld.channel_models import ChannelIdentity
-from cld.models import Profile, utcnow
+from cld.models import Profile, as_utc, utcnow
 from cld.quiet_hours import is_quiet
 from locales import update_templates
 
@@ -106,13 +106,6 @@ class BroadcastView:
     report: Report
 
 
-def as_utc(moment: datetime) -> datetime:
-    """A stored or given time as aware UTC (SQLite hands back naive UTC)."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
-
-
 def _audience_json(audience: parents.Audience) -> str:
     return json.dumps(
         {
@@ -125,9 +118,11 @@ def _audience_json(audience: parents.Audience) -> str:
     )
 
 
-def audience_of(broadcast_audience: str) -> parents.Audience:
-    """The audience a broadcast was created for."""
+def audience_of(broadcast_audience: str) -> parents.Audience | None:
+    """The audience a broadcast was created for (None for a direct message)."""
     raw = json.loads(broadcast_audience)
+    if "profile_id" in raw:
+        return None
     return parents.Audience(**{k: tuple(v) for k, v in raw.items()})
 
 
@@ -199,6 +194,54 @@ def create(
     ]
     if rows:
         session.execute(insert(Delivery), rows)
+    return int(broadcast.id)
+
+
+DIRECT = "direct_message"  # a broadcast of one: a social worker's feedback
+
+
+def create_direct(
+    session: Session, *, profile_id: int, text: str, created_by: str
+) -> int:
+    """Queue a social worker's message to one young person through the bot.
+
+    It goes like any broadcast (quiet hours, retries, once only), in the words
+    the worker wrote; returns the broadcast id.
+    """
+    body = text.strip()
+    if not body or len(body) > 2000:
+        raise ValueError("a message has 1 to 2000 characters")
+    profile = session.get(Profile, profile_id)
+    if profile is None:
+        raise LookupError(f"no profile {profile_id}")
+    lang = profile.language_choice or profile.language or "en"
+    lang = lang if lang in parents.LANGUAGES else "en"
+    now = utcnow()
+    broadcast = Broadcast(
+        template_id=DIRECT,
+        params="{}",
+        audience=json.dumps({"profile_id": profile_id}),
+        urgent=False,
+        send_at=now,
+        created_by=created_by[:64],
+    )
+    session.add(broadcast)
+    session.flush()
+    session.add(BroadcastText(broadcast_id=broadcast.id, lang=lang, text=body))
+    pushable = profile.channel in PUSH_CHANNELS
+    session.add(
+        Delivery(
+            broadcast_id=broadcast.id,
+            profile_id=profile_id,
+            channel=profile.channel,
+            lang=lang,
+            status="queued" if pushable else "skipped",
+            error=None if pushable else "no_push_channel",
+            attempts=0,
+            next_attempt_at=now,
+        )
+    )
+    session.flush()
     return int(broadcast.id)
 
 

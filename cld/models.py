@@ -24,6 +24,13 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A stored or given time as aware UTC (SQLite hands back naive UTC)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
 class Profile(Base):
     """One person on one channel, known by the channel's (pseudonymous) user id."""
 
@@ -74,3 +81,19 @@ class Unit(Base):
     code = Column(String(16), nullable=False, unique=True)  # what a youth types
     name = Column(String(200), nullable=False)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class PathwayQuestion(Base):
+    """A pathway question the assistant answered (HKBM evidence: Benchmarks 3, 9).
+
+    Only which entry answered it is kept, never the question's words.
+    """
+
+    __tablename__ = "pathway_question"
+    __table_args__ = (Index("ix_pathway_question_at", "asked_at"),)
+    id = Column(Integer, primary_key=True)
+    profile_id = Column(ForeignKey("profile.id", ondelete="CASCADE"), nullable=False)
+    entry_id = Column(String(80), nullable=False)
+    area = Column(String(32), nullable=False)  # the entry's area: vpet, higher_ed, ...
+    lang = Column(String(8), nullable=False)
+    asked_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

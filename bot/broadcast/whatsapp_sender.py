@@ -18,7 +18,7 @@ import yaml
 from aiolimiter import AsyncLimiter
 
 from bot.broadcast.outcome import Gate, Outcome
-from cld.broadcasts import Job
+from cld.broadcasts import DIRECT, Job
 from locales import update_templates
 
 logger = logging.getLogger(__name__)
@@ -36,6 +36,14 @@ def load_content_sids(path: Path) -> dict[str, dict[str, str]]:
         str(t): {str(k): str(v) for k, v in (langs or {}).items()}
         for t, langs in data.items()
     }
+
+
+def _variables(job: Job) -> dict[str, str]:
+    """The template's values; a direct message fills its one variable with the text
+    (an approved "message from your social worker: {{1}}" template)."""
+    if job.template_id == DIRECT:
+        return {"1": job.text}
+    return update_templates.whatsapp_variables(job.template_id, job.params)
 
 
 class TwilioTemplateSender:
@@ -84,10 +92,7 @@ class TwilioTemplateSender:
             "From": self._from,
             "To": job.address,
             "ContentSid": sid,
-            "ContentVariables": json.dumps(
-                update_templates.whatsapp_variables(job.template_id, job.params),
-                ensure_ascii=False,
-            ),
+            "ContentVariables": json.dumps(_variables(job), ensure_ascii=False),
         }
         assert self._session is not None, "start() first"
         async with self._limiter:

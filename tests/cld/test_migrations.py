@@ -10,6 +10,7 @@ import cld.channel_models  # noqa: F401
 import cld.models  # noqa: F401 - registers the tables on Base
 import cld.parent_models  # noqa: F401
 import cld.roadmap_models  # noqa: F401
+import cld.staff_models  # noqa: F401
 import pathways_kb.models  # noqa: F401
 from pathways_kb import db
 

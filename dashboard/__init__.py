@@ -1,0 +1,1 @@
+"""The social workers' dashboard: a small aiohttp web app over the domain packages."""

@@ -1,0 +1,39 @@
+"""Dashboard settings, read once from the environment at startup."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Mapping
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or invalid."""
+
+
+@dataclass(frozen=True)
+class DashboardSettings:
+    """Where the dashboard listens and what it may reach."""
+
+    host: str
+    port: int
+    secure_cookies: bool  # set behind HTTPS (production); off on loopback
+    rasa_url: str  # for transcripts, through Rasa's HTTP API
+    rasa_token: str | None
+    max_body_bytes: int = 256 * 1024
+
+
+def load(env: Mapping[str, str] | None = None) -> DashboardSettings:
+    """Read the settings; ConfigError names a bad value."""
+    env = os.environ if env is None else env
+    try:
+        port = int(env.get("DASHBOARD_PORT", "8090"))
+    except ValueError:
+        raise ConfigError("DASHBOARD_PORT must be a number") from None
+    return DashboardSettings(
+        host=env.get("DASHBOARD_HOST", "127.0.0.1"),
+        port=port,
+        secure_cookies=env.get("DASHBOARD_SECURE_COOKIES", "0") == "1",
+        rasa_url=env.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
+        rasa_token=env.get("RASA_AUTH_TOKEN") or None,
+    )
