@@ -139,6 +139,21 @@ def list_accounts(session: Session) -> list[AccountView]:
     return [_view(session, r) for r in rows]
 
 
+def deactivate(session: Session, *, username: str) -> bool:
+    """Close an account and end its sessions; False if there is no such account."""
+    row = session.execute(
+        select(StaffAccount).where(
+            StaffAccount.username == username, StaffAccount.is_active.is_(True)
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        return False
+    row.is_active = False
+    session.execute(delete(StaffSession).where(StaffSession.account_id == row.id))
+    _audit(session, row, "account_closed")
+    return True
+
+
 def _audit(session: Session, row: StaffAccount | None, action: str) -> None:
     session.add(
         AuditEvent(

@@ -19,6 +19,7 @@ from typing import Any, Awaitable, Callable, Mapping
 
 import jinja2
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from cld import staff
 from cld.staff import AccountView
@@ -182,7 +183,7 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
     if request.method == "POST":
         try:
             posted = await request.post()
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, HttpProcessingError):
             return render(
                 request, "error.html", status=400, message_key="error_bad_form"
             )
