@@ -29,13 +29,20 @@ def main() -> None:
     parser.add_argument("mode", choices=["chat", "serve"])
     args = parser.parse_args()
     stack = Stack()
-    print(f"==> starting action server, Rasa and gateway (logs: {stack.log_dir})")
+    print(
+        "==> starting action server, Rasa, gateway and dashboard "
+        f"(logs: {stack.log_dir})"
+    )
     try:
         stack.start()
     except StackError as error:
         sys.exit(f"error: {error}")
     except KeyboardInterrupt:
         sys.exit(130)
+    print(
+        f"==> dashboard for social workers: {stack.dashboard_url()}  (first admin: "
+        ".venv/bin/python -m dashboard create-admin NAME)"
+    )
     try:
         if args.mode == "chat":
             subprocess.run(

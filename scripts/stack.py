@@ -1,4 +1,5 @@
-"""Start and stop the local process stack: action server, Rasa server, gateway.
+"""Start and stop the local process stack: action server, Rasa server, gateway,
+and (for `make run` / `make serve`) the social workers' dashboard.
 
 Used by `make run` / `make serve` and by the end-to-end tests, so both run the
 same real servers. Each process runs in its own process group; `stop()` ends
@@ -28,11 +29,12 @@ class StackError(RuntimeError):
 
 @dataclass(frozen=True)
 class Ports:
-    """The three local ports the stack listens on."""
+    """The local ports the stack listens on (no dashboard unless given one)."""
 
     actions: int = 5055
     rasa: int = 5005
     gateway: int = 8080
+    dashboard: int | None = None
 
     @classmethod
     def from_env(cls) -> "Ports":
@@ -42,6 +44,7 @@ class Ports:
             actions=int(env.get("ACTIONS_PORT", "5055")),
             rasa=int(env.get("RASA_PORT", "5005")),
             gateway=int(env.get("GATEWAY_PORT", "8080")),
+            dashboard=int(env.get("DASHBOARD_PORT", "8090")),
         )
 
 
@@ -118,7 +121,10 @@ class Stack:
             "RASA_AUTH_TOKEN": os.environ.get("RASA_AUTH_TOKEN")
             or local_secret("rasa_auth_token"),
         }
+        if self.ports.dashboard is not None:
+            env["DASHBOARD_PORT"] = str(self.ports.dashboard)
         env.update(self.env)
+        env.setdefault("TRACKER_DB_URL", f"sqlite:///{env['TRACKER_DB_PATH']}")
         return env
 
     def _start(self, name: str, command: list[str]) -> subprocess.Popen[bytes]:
@@ -136,16 +142,20 @@ class Stack:
         return process
 
     def start(self, *, timeout_s: float = 180) -> None:
-        """Start all three servers and wait until each answers its health check."""
-        for label, port in (
+        """Start the servers and wait until each answers its health check."""
+        wanted = [
             ("action server", self.ports.actions),
             ("Rasa server", self.ports.rasa),
             ("gateway", self.ports.gateway),
-        ):
+        ]
+        if self.ports.dashboard is not None:
+            wanted.append(("dashboard", self.ports.dashboard))
+        for label, port in wanted:
             if not port_is_free(port):
                 raise StackError(
-                    f"port {port} ({label}) is already in use: stop what uses it, "
-                    f"or choose another port (ACTIONS_PORT, RASA_PORT, GATEWAY_PORT)"
+                    f"port {port} ({label}) is already in use: stop what uses it, or "
+                    "choose another port (ACTIONS_PORT, RASA_PORT, GATEWAY_PORT, "
+                    "DASHBOARD_PORT)"
                 )
         bin_dir = paths.ROOT / ".venv" / "bin"
         paths.DATA.mkdir(exist_ok=True)
@@ -184,6 +194,11 @@ class Stack:
                 ],
             )
             gateway = self._start("gateway", [str(bin_dir / "python"), "-m", "bot"])
+            dashboard = None
+            if self.ports.dashboard is not None:
+                dashboard = self._start(
+                    "dashboard", [str(bin_dir / "python"), "-m", "dashboard", "serve"]
+                )
             wait_for(
                 f"http://127.0.0.1:{self.ports.actions}/health",
                 timeout_s=timeout_s,
@@ -202,6 +217,13 @@ class Stack:
                 process=gateway,
                 name="gateway",
             )
+            if dashboard is not None:
+                wait_for(
+                    f"http://127.0.0.1:{self.ports.dashboard}/health",
+                    timeout_s=timeout_s,
+                    process=dashboard,
+                    name="dashboard",
+                )
         except BaseException:
             self.stop()
             raise
@@ -224,6 +246,12 @@ class Stack:
     def gateway_url(self, path: str = "/webhooks/rest/webhook") -> str:
         """URL of the gateway's REST channel (or another path on it)."""
         return f"http://127.0.0.1:{self.ports.gateway}{path}"
+
+    def dashboard_url(self) -> str | None:
+        """The dashboard's address, when this stack runs one."""
+        if self.ports.dashboard is None:
+            return None
+        return f"http://127.0.0.1:{self.ports.dashboard}/"
 
     def crashed(self) -> str | None:
         """Name of a process that exited on its own, if any."""
