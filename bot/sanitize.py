@@ -18,6 +18,10 @@ COMMANDS = {
     "/menu": "/help",
     "/stop": "/pause_roadmap",  # stops what is in progress; everything is kept
 }
+# Whole messages that stop parent updates at once, whatever NLU would guess.
+STOP_WORDS = frozenset({"stop", "unsubscribe", "停止", "取消訂閱", "取消订阅"})
+UNSUBSCRIBE = "/unsubscribe_updates"
+_TRAILING_PUNCTUATION = ".,!?~;:。，！？～、；：…"
 _FORMAT_CHARS = {"Cf", "Cc", "Co", "Cs"}
 
 
@@ -41,6 +45,13 @@ def command_intent(text: str) -> str | None:
         else ""
     )
     return COMMANDS.get(word)
+
+
+def stop_intent(text: str) -> str | None:
+    """The unsubscribe payload when the whole message is "STOP", "停止" or the like."""
+    typed = unicodedata.normalize("NFKC", text).strip().casefold()
+    word = typed.rstrip(_TRAILING_PUNCTUATION + " ")
+    return UNSUBSCRIBE if word in STOP_WORDS else None
 
 
 def neutralise(text: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.recent import RecentBySender
-from bot.sanitize import clean_text, command_intent, neutralise
+from bot.sanitize import clean_text, command_intent, neutralise, stop_intent
 from bot.store import GatewayStore
 from cld import safety
 from locales import Message, detect, render
@@ -117,7 +117,10 @@ class TurnHandler:
             chosen = await self._store.find_offer(incoming.sender, ordinal=int(text))
             if chosen is not None:
                 return chosen, None
-        return command_intent(text) or neutralise(text) or text, None
+        return (
+            command_intent(text) or stop_intent(text) or neutralise(text) or text,
+            None,
+        )
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Process one message; always returns something to tell the person."""
