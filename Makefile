@@ -17,6 +17,8 @@ serve: install  ## serve the REST channel on http://127.0.0.1:8080 (embedded SQL
 test: install  ## everything: pytest, data validation, conversation tests, end-to-end
 	@echo "==> installing the Telegram emulator for the end-to-end tests (npm)"
 	@tests/telegram_emulator/install.sh
+	@echo "==> installing Chromium and CJK fonts for the browser tests (apt)"
+	@tests/browser/install.sh
 	@$(VENV)/python -m scripts.test_all
 
 test-fast:  ## unit tests only (no training, no servers)

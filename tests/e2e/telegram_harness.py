@@ -303,8 +303,9 @@ def normalise(value: Any) -> Any:
 
     Every ``date``/``edit_date``/``forward_date`` in milliseconds becomes
     seconds, ``botToken`` keys (the emulator copies the person's request into
-    the update) are dropped, and a ``callback_query`` without
-    ``chat_instance`` gets one.
+    the update) are dropped, a ``callback_query`` without ``chat_instance``
+    gets one, and ``link_preview_options``, which the emulator echoes back as the
+    JSON text it was sent, becomes the object Telegram returns.
     """
     if isinstance(value, list):
         return [normalise(item) for item in value]
@@ -322,6 +323,11 @@ def normalise(value: Any) -> Any:
         ):
             fixed[key] = item // 1000
             continue
+        if key == "link_preview_options" and isinstance(item, str):
+            try:
+                item = json.loads(item)
+            except ValueError:
+                continue
         fixed[key] = normalise(item)
         if key == "callback_query" and isinstance(fixed[key], dict):
             fixed[key].setdefault("chat_instance", _chat_instance(fixed[key]))

@@ -414,6 +414,11 @@ def test_normalise_fixes_dates_tokens_and_callback_queries() -> None:
     assert raw["message"]["botToken"] == "x"  # the input is left alone
 
 
+def test_normalise_turns_echoed_link_preview_options_into_an_object() -> None:
+    sent = {"message_id": 1, "link_preview_options": '{"is_disabled": true}'}
+    assert normalise(sent)["link_preview_options"] == {"is_disabled": True}
+
+
 def test_fix_response_shapes_errors_like_telegram() -> None:
     assert fix_response("getWebhookInfo", 500, {"message": "not supported"}) == (
         500,

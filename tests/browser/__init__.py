@@ -1,0 +1,1 @@
+"""Browser tests: pages driven in headless Chromium through Playwright."""
