@@ -17,6 +17,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, func, insert, select, text, update
 from sqlalchemy.orm import Session
@@ -504,14 +505,29 @@ def heartbeat(
 ) -> None:
     """Extend the leases of everything this worker holds (it is alive)."""
     now = as_utc(now)
+    held = _unlocked(
+        Delivery.status.in_(("claimed", "sending")),
+        Delivery.claimed_by.like(f"{worker_token_prefix}:%"),
+    )
     session.execute(
         update(Delivery)
-        .where(
-            Delivery.status.in_(("claimed", "sending")),
-            Delivery.claimed_by.like(f"{worker_token_prefix}:%"),
-        )
+        .where(Delivery.id.in_(held))
         .values(lease_until=now + lease)
         .execution_options(synchronize_session=False)
+    )
+
+
+def _unlocked(*conditions: Any) -> Any:
+    """Ids of matching rows no other transaction is writing (FOR UPDATE SKIP
+    LOCKED on PostgreSQL): a statement over many rows then never waits for, or
+    deadlocks with, a worker recording its outcomes row by row. A row skipped
+    now is seen next round."""
+    return (
+        select(Delivery.id)
+        .where(*conditions)
+        .order_by(Delivery.id)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
     )
 
 
@@ -519,15 +535,17 @@ def recover_stale(session: Session, *, now: datetime) -> tuple[int, int]:
     """Deliveries of workers that died: claimed ones are queued again, in-flight
     ones become `uncertain`. Returns (requeued, uncertain)."""
     now = as_utc(now)
+    stale_claims = _unlocked(Delivery.status == "claimed", Delivery.lease_until < now)
     requeued = session.execute(
         update(Delivery)
-        .where(Delivery.status == "claimed", Delivery.lease_until < now)
+        .where(Delivery.id.in_(stale_claims))
         .values(status="queued", claimed_by=None, lease_until=None)
         .execution_options(synchronize_session=False)
     ).rowcount
+    stale_sends = _unlocked(Delivery.status == "sending", Delivery.lease_until < now)
     uncertain = session.execute(
         update(Delivery)
-        .where(Delivery.status == "sending", Delivery.lease_until < now)
+        .where(Delivery.id.in_(stale_sends))
         .values(status="uncertain", error="worker_died", claimed_by=None)
         .execution_options(synchronize_session=False)
     ).rowcount
