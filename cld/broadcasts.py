@@ -552,6 +552,18 @@ def recover_stale(session: Session, *, now: datetime) -> tuple[int, int]:
     return int(requeued or 0), int(uncertain or 0)
 
 
+def requeue_uncertain(session: Session, *, broadcast_id: int) -> int:
+    """Send `uncertain` deliveries again, at an operator's word: each may then
+    arrive twice. Returns how many were queued."""
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.broadcast_id == broadcast_id, Delivery.status == "uncertain")
+        .values(status="queued", error="resent_uncertain", lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)
+
+
 def report(session: Session, *, broadcast_id: int | None = None) -> Report:
     """Delivery counts by status, for one broadcast or for all."""
     stmt = select(Delivery.status, func.count()).group_by(Delivery.status)

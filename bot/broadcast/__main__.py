@@ -228,6 +228,15 @@ def cmd_cancel(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_resend_uncertain(args: argparse.Namespace) -> int:
+    with session_scope() as session:
+        if not broadcasts.overview(session, broadcast_id=args.id):
+            raise UsageError(f"no broadcast {args.id}")
+        queued = broadcasts.requeue_uncertain(session, broadcast_id=args.id)
+    print(f"broadcast {args.id}: {queued} uncertain messages queued again")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line."""
     top = argparse.ArgumentParser(
@@ -257,6 +266,10 @@ def parser() -> argparse.ArgumentParser:
     verbs.add_parser("list", help="all broadcasts")
     cancel = verbs.add_parser("cancel", help="stop a broadcast's waiting messages")
     cancel.add_argument("id", type=int)
+    resend = verbs.add_parser(
+        "resend-uncertain", help="queue uncertain messages again (maybe twice)"
+    )
+    resend.add_argument("id", type=int)
     return top
 
 
@@ -268,6 +281,7 @@ COMMANDS = {
     "report": cmd_report,
     "list": cmd_list,
     "cancel": cmd_cancel,
+    "resend-uncertain": cmd_resend_uncertain,
 }
 
 

@@ -139,3 +139,18 @@ async def test_send_delivers_with_a_progress_bar_and_a_report(database):
     params["registration_url"] = "https://www.vtc.edu.hk/"
     rendered = update_templates.render_update("vtc_info_day", params)
     assert texts == {301: [rendered["en"]], 302: [rendered["yue"]]}
+
+
+def test_uncertain_messages_are_resent_only_when_asked(database, capsys):
+    from sqlalchemy import update
+
+    from cld.broadcast_models import Delivery
+
+    add_parent("a", address="1")
+    run(capsys, "send", "vtc_info_day", *VTC, "--at", "2099-01-05 09:30")
+    (view,) = _overview()
+    with session_scope() as session:
+        session.execute(update(Delivery).values(status="uncertain"))
+    code, out, _ = run(capsys, "resend-uncertain", str(view.id))
+    assert code == 0 and "1 uncertain messages queued again" in out
+    assert _overview()[0].report.counts == {"queued": 1}
