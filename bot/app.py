@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from pathlib import Path
 from typing import Awaitable, Callable
 
 from aiohttp import web
 
 from bot import config, rest, roadmap_pages, telegram, whatsapp
 from bot.broadcast.senders import build_worker
-from bot.checkins import CheckInScheduler, Deliver
+from bot.broadcast.whatsapp_sender import load_content_sids
+from bot.checkins import CheckInScheduler, Deliver, LateDeliver
 from bot.rasa_client import RasaClient
 from bot.store import GatewayStore
 from bot.telegram import TelegramChannel
@@ -58,6 +60,7 @@ def create_app(settings: config.GatewaySettings) -> web.Application:
     turns = TurnHandler(rasa, store, max_text_chars=settings.max_text_chars)
     rest.add_routes(app, turns)
     deliver: dict[str, Deliver] = {}
+    late: dict[str, LateDeliver] = {}
     if settings.telegram and settings.pseudonym_key:
         channel = TelegramChannel(
             settings.telegram, turns, store, pseudonym_key=settings.pseudonym_key
@@ -71,15 +74,18 @@ def create_app(settings: config.GatewaySettings) -> web.Application:
             store,
             public_url=settings.public_url,
             pseudonym_key=settings.pseudonym_key,
+            content_sids=_content_sids(settings),
         )
         whatsapp.add_routes(app, wa_channel)
         deliver["whatsapp"] = wa_channel.deliver
+        late["whatsapp"] = wa_channel.deliver_checkin
     scheduler = CheckInScheduler(
         rasa,
         turns,
         deliver,
         rasa_token=settings.rasa_token,
         every_s=settings.checkin_every_s,
+        late=late,
     )
     if settings.links is not None:
         roadmap_pages.add_routes(app, settings.links)
@@ -105,6 +111,12 @@ def create_app(settings: config.GatewaySettings) -> web.Application:
     app.on_cleanup.append(stop_scheduler)
     app.on_cleanup.append(close_rasa)
     return app
+
+
+def _content_sids(settings: config.GatewaySettings) -> dict[str, dict[str, str]]:
+    """Approved WhatsApp templates (WHATSAPP_CONTENT_SIDS), if configured."""
+    path = settings.broadcast.whatsapp_content_sids if settings.broadcast else None
+    return load_content_sids(Path(path)) if path else {}
 
 
 def _run_broadcast_worker(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from typing import Mapping
 
 import aiohttp
 from aiohttp import web
@@ -22,12 +23,15 @@ from bot.identity import pseudonym
 from bot.split import split_text
 from bot.store import GatewayStore
 from bot.turns import Incoming, Reply, TurnHandler
+from cld.checkins import DueCheckIn
+from locales.roadmap_text import format_month
 
 logger = logging.getLogger(__name__)
 CHANNEL = "whatsapp"
 MESSAGE_LIMIT = 1600
 ANSWER_WITHIN_S = 1.8
 SIGNATURE_HEADER = "X-Twilio-Signature"
+CHECKIN_TEMPLATE = "checkin"  # its key in the WHATSAPP_CONTENT_SIDS file
 
 
 def as_texts(replies: list[Reply]) -> list[str]:
@@ -63,6 +67,25 @@ class TwilioSender:
         account = f"{settings.api_base_url}/2010-04-01/Accounts/{settings.account_sid}"
         self._url = f"{account}/Messages.json"
 
+    async def send_template(
+        self, to: str, content_sid: str, variables: dict[str, str]
+    ) -> None:
+        """Send an approved template message; raises unless Twilio accepted it."""
+        auth = aiohttp.BasicAuth(self._settings.account_sid, self._settings.auth_token)
+        form = {
+            "From": self._settings.sender,
+            "To": to,
+            "ContentSid": content_sid,
+            "ContentVariables": json.dumps(variables, ensure_ascii=False),
+        }
+        timeout = aiohttp.ClientTimeout(total=15)
+        async with (
+            aiohttp.ClientSession(auth=auth, timeout=timeout) as session,
+            session.post(self._url, data=form) as response,
+        ):
+            if response.status >= 300:
+                raise OSError(f"twilio refused a template ({response.status})")
+
     async def send(self, to: str, texts: list[str]) -> None:
         """Send each text to `to`, in order."""
         auth = aiohttp.BasicAuth(self._settings.account_sid, self._settings.auth_token)
@@ -87,6 +110,7 @@ class WhatsAppChannel:
         public_url: str,
         pseudonym_key: bytes,
         sender: TwilioSender | None = None,
+        content_sids: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self._validator = RequestValidator(settings.auth_token)
         self._turns = turns
@@ -94,6 +118,7 @@ class WhatsAppChannel:
         self._public_url = public_url
         self._key = pseudonym_key
         self._sender = sender or TwilioSender(settings)
+        self._content_sids = content_sids or {}
         self._tasks: set[asyncio.Task[None]] = set()
 
     def _signed(self, request: web.Request, params: dict[str, str]) -> bool:
@@ -154,6 +179,17 @@ class WhatsAppChannel:
     async def deliver(self, phone: str, replies: list[Reply]) -> None:
         """Send replies outside a webhook turn (check-ins), buttons as numbers."""
         await self._sender.send(phone, as_texts(replies))
+
+    async def deliver_checkin(self, phone: str, item: DueCheckIn) -> None:
+        """A check-in outside the 24-hour window: the approved `checkin` template
+        ({{1}} the milestone, {{2}} its month), in the person's language."""
+        sid = self._content_sids.get(CHECKIN_TEMPLATE, {}).get(item.language)
+        if sid is None:
+            raise LookupError(f"no approved '{CHECKIN_TEMPLATE}' WhatsApp template")
+        month = format_month(item.month, item.language)
+        await self._sender.send_template(
+            phone, sid, {"1": item.milestone[:200], "2": month}
+        )
 
     @staticmethod
     def _xml(replies: list[Reply]) -> web.Response:

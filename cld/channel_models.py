@@ -17,6 +17,8 @@ class ChannelIdentity(Base):
     channel = Column(String(20), nullable=False)
     address = Column(String(128), nullable=False)  # Telegram chat id / WhatsApp number
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    # The person's last message: WhatsApp allows free-form replies for 24 h after.
+    last_inbound_at = Column(DateTime(timezone=True))
 
 
 class InboxMessage(Base):

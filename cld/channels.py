@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cld.channel_models import ButtonOffer, ChannelIdentity, InboxMessage
+from cld.models import as_utc
 
 
 @dataclass(frozen=True)
@@ -25,12 +26,30 @@ class PendingMessage:
 def remember_identity(
     session: Session, *, pseudonym: str, channel: str, address: str
 ) -> None:
-    """Record where to reach the person behind `pseudonym` (first contact only)."""
-    if session.get(ChannelIdentity, pseudonym) is None:
+    """Record where to reach the person behind `pseudonym` and that they just
+    wrote (called for every message they send)."""
+    now = datetime.now(timezone.utc)
+    row = session.get(ChannelIdentity, pseudonym)
+    if row is None:
         session.add(
-            ChannelIdentity(pseudonym=pseudonym, channel=channel, address=address)
+            ChannelIdentity(
+                pseudonym=pseudonym,
+                channel=channel,
+                address=address,
+                last_inbound_at=now,
+            )
         )
         session.flush()
+    else:
+        row.last_inbound_at = now
+
+
+def last_inbound(session: Session, *, pseudonym: str) -> datetime | None:
+    """When the person last wrote to us (aware UTC), if known."""
+    row = session.get(ChannelIdentity, pseudonym)
+    if row is None or row.last_inbound_at is None:
+        return None
+    return as_utc(row.last_inbound_at)
 
 
 def address_of(session: Session, *, pseudonym: str) -> tuple[str, str] | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from aiohttp import web
@@ -14,6 +14,7 @@ from bot.rasa_client import RasaClient
 from bot.store import GatewayStore
 from bot.turns import TurnHandler
 from cld import channels, roadmaps, services
+from cld.channel_models import ChannelIdentity
 from cld.roadmap_models import CheckIn
 from pathways_kb.db import session_scope
 from tests.cld.test_roadmaps import FULL
@@ -134,3 +135,100 @@ async def test_channels_that_cannot_reach_people_get_no_check_ins(database, rasa
         roadmaps.complete(session, profile_id=profile.id, turns=[], today=DUE)
     assert await scheduler(rasa_api, []).run_once(DUE) == 0
     assert rasa_api.executed == []
+
+
+@pytest.fixture
+def whatsapp_youth(database):
+    """A youth on WhatsApp with a finished roadmap, who last wrote at `DUE`."""
+    with session_scope() as session:
+        profile = services.ensure_profile(
+            session, channel="whatsapp", channel_user_id="wa-abc"
+        )
+        channels.remember_identity(
+            session,
+            pseudonym="wa-abc",
+            channel="whatsapp",
+            address="whatsapp:+85291234567",
+        )
+        for section, value in FULL.items():
+            roadmaps.save_answer(
+                session, profile_id=profile.id, section=section, value=value
+            )
+        roadmaps.complete(session, profile_id=profile.id, turns=[], today=DUE)
+        row = session.get(ChannelIdentity, "wa-abc")
+        row.last_inbound_at = DUE
+    return profile.id
+
+
+def whatsapp_scheduler(rasa_api, free_form, templates):
+    rasa = RasaClient(rasa_api.url, timeout_s=5)
+    turns = TurnHandler(rasa, GatewayStore(), max_text_chars=2000)
+
+    async def deliver(address, replies):
+        free_form.append(address)
+
+    async def late(address, item):
+        templates.append((address, item.milestone, item.language))
+
+    return CheckInScheduler(
+        rasa,
+        turns,
+        {"whatsapp": deliver},
+        rasa_token="t0k",
+        every_s=60,
+        late={"whatsapp": late},
+    )
+
+
+async def test_within_whatsapps_24_hours_a_check_in_is_free_form(
+    whatsapp_youth, rasa_api
+):
+    free_form, templates = [], []
+    sent = await whatsapp_scheduler(rasa_api, free_form, templates).run_once(
+        DUE + timedelta(hours=2)
+    )
+    assert (sent, free_form, templates) == (1, ["whatsapp:+85291234567"], [])
+
+
+async def test_after_24_hours_a_whatsapp_check_in_is_a_template(
+    whatsapp_youth, rasa_api
+):
+    free_form, templates = [], []
+    later = DUE + timedelta(hours=30)
+    assert await whatsapp_scheduler(rasa_api, free_form, templates).run_once(later) == 1
+    assert free_form == []
+    assert [(a, lang) for a, _m, lang in templates] == [("whatsapp:+85291234567", "en")]
+    assert rasa_api.executed == [("wa-abc", "action_ask_checkin", "t0k")]
+
+
+async def test_the_check_in_template_goes_to_twilio_with_its_values(database):
+    from bot.config import WhatsAppSettings
+    from bot.whatsapp import TwilioSender, WhatsAppChannel
+    from cld.checkins import DueCheckIn
+    from tests.standins.twilio_api import TwilioStandIn
+
+    async with TwilioStandIn().running() as standin:
+        settings = WhatsAppSettings(
+            account_sid=standin.account_sid,
+            auth_token=standin.auth_token,
+            sender="whatsapp:+85230000000",
+            api_base_url=standin.url,
+        )
+        channel = WhatsAppChannel(
+            settings,
+            None,
+            GatewayStore(),
+            public_url="http://x",
+            pseudonym_key=b"k" * 16,
+            sender=TwilioSender(settings),
+            content_sids={"checkin": {"yue": "HX" + "1" * 32}},
+        )
+        item = DueCheckIn(1, "wa-abc", "whatsapp", "yue", "交作品集", "2027-03")
+        await channel.deliver_checkin("whatsapp:+85291234567", item)
+        (message,) = standin.messages_for("whatsapp:+85291234567")
+        with pytest.raises(LookupError):  # no approved English template
+            await channel.deliver_checkin(
+                "whatsapp:+85291234567", DueCheckIn(2, "x", "whatsapp", "en", "m", "")
+            )
+    assert message.content_sid == "HX" + "1" * 32
+    assert message.variables == {"1": "交作品集", "2": "2027年3月"}
