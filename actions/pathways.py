@@ -11,7 +11,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import in_db, user_language
+from actions.common import in_db, profile_of, user_language
+from cld import hkbm
 from locales import format_date, render
 from pathways_kb import services
 from pathways_kb.services import Answer, EntryCard
@@ -67,6 +68,19 @@ def say_answer(
     return []
 
 
+async def log_answered(tracker: Tracker, result: Answer, lang: str) -> None:
+    """Keep which entry answered (HKBM evidence, Benchmarks 3 and 9), not the words."""
+    if result.entry is not None:
+        profile = await profile_of(tracker)
+        await in_db(
+            hkbm.log_question,
+            profile_id=profile.id,
+            entry_id=result.entry.id,
+            area=None,
+            lang=lang,
+        )
+
+
 def _entry_id(tracker: Tracker) -> str | None:
     entities: list[dict[str, Any]] = tracker.latest_message.get("entities") or []
     return next(
@@ -101,6 +115,7 @@ class ActionAnswerPathwayQuestion(Action):
                 lang=lang,
                 audience=tracker.get_slot("role"),
             )
+        await log_answered(tracker, result, lang)
         return say_answer(dispatcher, result, lang)
 
 
@@ -128,4 +143,5 @@ class ActionAnswerOrFallback(Action):
         if result.entry is None:
             dispatcher.utter_message(response="utter_fallback")
             return []
+        await log_answered(tracker, result, lang)
         return say_answer(dispatcher, result, lang)

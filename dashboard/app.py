@@ -8,12 +8,12 @@ from pathlib import Path
 from aiohttp import web
 
 from dashboard import config
-from dashboard.pages import admin, auth
+from dashboard.pages import admin, auth, hkbm, updates, youth
 from dashboard.web import SECURE_COOKIES, authenticate, guard
 
 STATIC = Path(__file__).parent / "static"
 # Each page module adds its routes; listed here so the app shows what it serves.
-PAGE_MODULES = [auth, admin]
+PAGE_MODULES = [auth, admin, updates, hkbm, youth]
 SETTINGS: web.AppKey[config.DashboardSettings] = web.AppKey(
     "settings", config.DashboardSettings
 )

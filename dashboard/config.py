@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Mapping
+
+# Rasa's SQL tracker store beside the app database (endpoints.yml, scripts/stack.py).
+DEFAULT_TRACKER_DB_URL = (
+    f"sqlite:///{Path(__file__).resolve().parent.parent / '.data' / 'tracker.db'}"
+)
 
 
 class ConfigError(RuntimeError):
@@ -21,6 +27,7 @@ class DashboardSettings:
     rasa_url: str  # for transcripts, through Rasa's HTTP API
     rasa_token: str | None
     max_body_bytes: int = 256 * 1024
+    tracker_db_url: str = DEFAULT_TRACKER_DB_URL  # read-only, for transcripts
 
 
 def load(env: Mapping[str, str] | None = None) -> DashboardSettings:
@@ -36,4 +43,5 @@ def load(env: Mapping[str, str] | None = None) -> DashboardSettings:
         secure_cookies=env.get("DASHBOARD_SECURE_COOKIES", "0") == "1",
         rasa_url=env.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
         rasa_token=env.get("RASA_AUTH_TOKEN") or None,
+        tracker_db_url=env.get("TRACKER_DB_URL") or DEFAULT_TRACKER_DB_URL,
     )

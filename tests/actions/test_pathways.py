@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 from rasa_sdk.events import SlotSet
+from sqlalchemy import select
 
 from actions.pathways import ActionAnswerOrFallback, ActionAnswerPathwayQuestion
+from cld.models import PathwayQuestion
 from locales import render
+from pathways_kb.db import session_scope
 from tests.conftest import make_tracker
 
 
@@ -93,3 +96,18 @@ async def test_fallback_without_a_match_says_what_it_can_do(kb_loaded, dispatche
     tracker = make_tracker(text="asdf qwerty", slots={"language": "en"})
     await ActionAnswerOrFallback().run(dispatcher, tracker, {})
     assert [m["response"] for m in dispatcher.messages] == ["utter_fallback"]
+
+
+async def test_an_answer_is_logged_by_entry_and_area_never_by_its_words(
+    kb_loaded, dispatcher
+):
+    tracker = make_tracker(text="what is a higher diploma", slots={"language": "en"})
+    await ActionAnswerPathwayQuestion().run(dispatcher, tracker, {})
+    await ActionAnswerPathwayQuestion().run(
+        dispatcher, make_tracker(text="asdf qwerty", slots={"language": "en"}), {}
+    )
+    with session_scope() as session:
+        logged = session.execute(
+            select(PathwayQuestion.entry_id, PathwayQuestion.area, PathwayQuestion.lang)
+        ).all()
+    assert logged == [("vtc-higher-diploma", "vpet", "en")]
