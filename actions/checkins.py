@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import in_db, profile_of, user_language
+from actions.common import entity_value, in_db, profile_of, user_language
 from cld import checkins
 from locales.roadmap_text import format_month
-
-
-def _entity(tracker: Tracker, name: str) -> Any:
-    entities = tracker.latest_message.get("entities") or []
-    return next((e["value"] for e in entities if e.get("entity") == name), None)
 
 
 class ActionAskCheckin(Action):
@@ -33,7 +26,7 @@ class ActionAskCheckin(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         profile = await profile_of(tracker)
-        raw_id = _entity(tracker, "checkin_id")
+        raw_id = entity_value(tracker, "checkin_id")
         checkin_id = int(raw_id) if str(raw_id or "").isdigit() else None
         view = await in_db(
             checkins.pending, profile_id=profile.id, checkin_id=checkin_id
@@ -59,7 +52,7 @@ class ActionRecordCheckin(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        status = str(_entity(tracker, "checkin_status") or "")
+        status = str(entity_value(tracker, "checkin_status") or "")
         profile = await profile_of(tracker)
         view = None
         if status in checkins.STATUSES:

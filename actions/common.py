@@ -25,6 +25,18 @@ def user_language(tracker: Tracker) -> str:
     return str(detected) if detected in SUPPORTED else DEFAULT
 
 
+def entity_values(tracker: Tracker, name: str) -> list[str]:
+    """Every value of entity `name` in the latest message, in order."""
+    entities = tracker.latest_message.get("entities") or []
+    return [str(e["value"]) for e in entities if e.get("entity") == name]
+
+
+def entity_value(tracker: Tracker, name: str) -> str | None:
+    """The first value of entity `name` in the latest message, if any."""
+    found = entity_values(tracker, name)
+    return found[0] if found else None
+
+
 def channel_of(tracker: Tracker) -> str:
     """The channel the person uses, as the gateway reported it."""
     metadata: dict[str, Any] = tracker.latest_message.get("metadata") or {}

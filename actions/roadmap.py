@@ -13,7 +13,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import in_db, profile_of, user_language
+from actions.common import entity_value, in_db, profile_of, user_language
 from actions.forms.roadmap_form import today_in_hong_kong
 from actions.roadmap_slots import SLOT_OF, cleared, slots_from
 from cld import config, links, roadmaps, units
@@ -23,14 +23,6 @@ from locales.roadmap_text import section_values
 
 EDITABLE = set(SLOT_OF)
 NEXT = "roadmap_next"  # "form": the form runs next; "offer": the person chooses
-
-
-def _section(tracker: Tracker) -> str | None:
-    entities = tracker.latest_message.get("entities") or []
-    return next(
-        (str(e["value"]) for e in entities if e.get("entity") == "roadmap_section"),
-        None,
-    )
 
 
 def summarise(dispatcher: CollectingDispatcher, card: RoadmapCard, lang: str) -> None:
@@ -105,7 +97,7 @@ class ActionEditRoadmap(Action):
         if view is None or (view.version == 0 and not view.draft):
             dispatcher.utter_message(response="utter_roadmap_none")
             return [SlotSet(NEXT, "offer")]
-        section = _section(tracker)
+        section = entity_value(tracker, "roadmap_section")
         if section == "goals":
             dispatcher.utter_message(response="utter_ask_goal_which")
             return [SlotSet(NEXT, "offer")]

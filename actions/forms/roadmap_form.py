@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, Awaitable, Callable
 from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -18,7 +18,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import in_db, profile_of, user_language
+from actions.common import entity_values, in_db, profile_of, user_language
 from actions.pathways import entry_button, say_answer
 from actions.roadmap_slots import DONE, MILESTONE_MONTH, MILESTONE_TEXT
 from cld import answers, roadmaps, suggestions
@@ -28,16 +28,13 @@ from pathways_kb import services
 HONG_KONG = ZoneInfo("Asia/Hong_Kong")
 INTENT_SYNTAX = re.compile(r"/?\w+\s*\{.*\}\s*", re.DOTALL)
 SlotValue = Any
+Check = Callable[[Any], Any]
+Validator = Callable[..., Awaitable[dict[str, Any]]]
 
 
 def today_in_hong_kong() -> datetime:
     """Now, on Hong Kong's calendar (milestone months are the person's months)."""
     return datetime.now(HONG_KONG)
-
-
-def _entities(tracker: Tracker, name: str) -> list[str]:
-    entities = tracker.latest_message.get("entities") or []
-    return [str(e["value"]) for e in entities if e.get("entity") == name]
 
 
 async def answered_a_question(
@@ -51,7 +48,7 @@ async def answered_a_question(
     text = tracker.latest_message.get("text") or ""
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     lang = user_language(tracker)
-    entry_ids = _entities(tracker, "entry_id")
+    entry_ids = entity_values(tracker, "entry_id")
     if intent == "ask_pathway" and entry_ids:  # a knowledge-base button
         result = await in_db(services.entry_answer, entry_id=entry_ids[0], lang=lang)
     elif text.startswith("/") or INTENT_SYNTAX.fullmatch(text):
@@ -68,6 +65,23 @@ async def answered_a_question(
         return False
     say_answer(dispatcher, result, lang)
     return True
+
+
+def _plain(slot: str, section: str, check: Check, doc: str) -> Validator:
+    """A `validate_<slot>` method: check the answer with `check`, save it."""
+
+    async def validate(
+        self: "ValidateRoadmapForm",
+        value: SlotValue,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        return await self._checked(slot, section, check, value, dispatcher, tracker)
+
+    validate.__name__ = f"validate_{slot}"
+    validate.__doc__ = doc
+    return validate
 
 
 class ValidateRoadmapForm(FormValidationAction):
@@ -106,70 +120,43 @@ class ValidateRoadmapForm(FormValidationAction):
         await self._save(tracker, section, cleaned)
         return {slot: cleaned}
 
-    async def validate_rm_stage(
-        self,
-        value: SlotValue,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> dict[str, Any]:
-        """Where the person is now: a button value or what they typed."""
-        return await self._checked(
-            "rm_stage", "stage", answers.stage, value, dispatcher, tracker
-        )
-
-    async def validate_rm_interests(
-        self,
-        value: SlotValue,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> dict[str, Any]:
-        """Interests, in their own words."""
-        return await self._checked(
-            "rm_interests", "interests", answers.free_text, value, dispatcher, tracker
-        )
-
-    async def validate_rm_strengths(
-        self,
-        value: SlotValue,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> dict[str, Any]:
-        """Strengths, in their own words."""
-        return await self._checked(
-            "rm_strengths", "strengths", answers.free_text, value, dispatcher, tracker
-        )
-
-    async def validate_rm_values(
-        self,
-        value: SlotValue,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> dict[str, Any]:
-        """Values, in their own words."""
-        return await self._checked(
-            "rm_values", "values", answers.free_text, value, dispatcher, tracker
-        )
-
-    async def validate_rm_priorities(
-        self,
-        value: SlotValue,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> dict[str, Any]:
-        """What counts in the choice: buttons or typed words."""
-        return await self._checked(
-            "rm_priorities",
-            "priorities",
-            answers.priorities,
-            value,
-            dispatcher,
-            tracker,
-        )
+    # Slots whose answer is checked by one function and saved as it is.
+    validate_rm_stage = _plain(
+        "rm_stage",
+        "stage",
+        answers.stage,
+        "Where the person is now: a button value or what they typed.",
+    )
+    validate_rm_interests = _plain(
+        "rm_interests", "interests", answers.free_text, "Interests, in their own words."
+    )
+    validate_rm_strengths = _plain(
+        "rm_strengths", "strengths", answers.free_text, "Strengths, in their own words."
+    )
+    validate_rm_values = _plain(
+        "rm_values", "values", answers.free_text, "Values, in their own words."
+    )
+    validate_rm_priorities = _plain(
+        "rm_priorities",
+        "priorities",
+        answers.priorities,
+        "What counts in the choice: buttons or typed words.",
+    )
+    validate_rm_short_goal = _plain(
+        "rm_short_goal",
+        "short_goal",
+        answers.free_text,
+        "The goal for the next 3 months.",
+    )
+    validate_rm_long_goal = _plain(
+        "rm_long_goal",
+        "long_goal",
+        answers.free_text,
+        "The goal for the next 1 to 3 years.",
+    )
+    validate_rm_support = _plain(
+        "rm_support", "support", answers.free_text, "The support the person needs."
+    )
 
     async def validate_rm_pathways(
         self,
@@ -190,30 +177,6 @@ class ValidateRoadmapForm(FormValidationAction):
 
         return await self._checked(
             "rm_pathways", "pathways", check, value, dispatcher, tracker
-        )
-
-    async def validate_rm_short_goal(
-        self,
-        value: SlotValue,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> dict[str, Any]:
-        """The goal for the next 3 months."""
-        return await self._checked(
-            "rm_short_goal", "short_goal", answers.free_text, value, dispatcher, tracker
-        )
-
-    async def validate_rm_long_goal(
-        self,
-        value: SlotValue,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> dict[str, Any]:
-        """The goal for the next 1 to 3 years."""
-        return await self._checked(
-            "rm_long_goal", "long_goal", answers.free_text, value, dispatcher, tracker
         )
 
     async def validate_rm_milestone_text(
@@ -273,18 +236,6 @@ class ValidateRoadmapForm(FormValidationAction):
             MILESTONE_TEXT: DONE if full else None,
             MILESTONE_MONTH: DONE if full else None,
         }
-
-    async def validate_rm_support(
-        self,
-        value: SlotValue,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> dict[str, Any]:
-        """The support the person needs."""
-        return await self._checked(
-            "rm_support", "support", answers.free_text, value, dispatcher, tracker
-        )
 
 
 class ActionAskRmPathways(Action):
