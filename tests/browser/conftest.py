@@ -50,15 +50,19 @@ TIMEOUT_MS = 10_000
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test in this folder `browser`."""
-    for item in items:
-        if item.path.is_relative_to(HERE):
-            item.add_marker(pytest.mark.browser)
+    """Mark every test in this folder `browser`, and run them last: Playwright's
+    sync API runs an event loop in the main thread while it is open, and no
+    asyncio test can run beside it."""
+    ours = [item for item in items if item.path.is_relative_to(HERE)]
+    for item in ours:
+        item.add_marker(pytest.mark.browser)
+    items[:] = [item for item in items if item not in ours] + ours
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Headless system Chromium, shared by the whole run (a fresh profile each run)."""
+    """Headless system Chromium for one test module (a fresh profile each time);
+    closed after it, with the event loop Playwright runs meanwhile."""
     if not CHROMIUM.exists():
         reason = f"{CHROMIUM} is missing; run tests/browser/install.sh"
         if os.environ.get("CI"):
