@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from bot import config
 from bot.broadcast.senders import build_worker
-from cld import broadcasts, parents
+from cld import broadcasts, deliveries, parents
 from cld.models import utcnow
 from cld.quiet_hours import HONG_KONG, next_allowed
 from locales import update_templates
@@ -232,7 +232,7 @@ def cmd_resend_uncertain(args: argparse.Namespace) -> int:
     with session_scope() as session:
         if not broadcasts.overview(session, broadcast_id=args.id):
             raise UsageError(f"no broadcast {args.id}")
-        queued = broadcasts.requeue_uncertain(session, broadcast_id=args.id)
+        queued = deliveries.requeue_uncertain(session, broadcast_id=args.id)
     print(f"broadcast {args.id}: {queued} uncertain messages queued again")
     return 0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from cld.broadcasts import Job
+from cld.deliveries import Job
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from telegram.ext import BaseRateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
 from bot.broadcast.outcome import Gate, Outcome
-from cld.broadcasts import Job
+from cld.deliveries import Job
 
 logger = logging.getLogger(__name__)
 # Errors raised before a request left this machine: sending again is safe.

@@ -18,7 +18,8 @@ import yaml
 from aiolimiter import AsyncLimiter
 
 from bot.broadcast.outcome import Gate, Outcome
-from cld.broadcasts import DIRECT, Job
+from cld.broadcasts import DIRECT
+from cld.deliveries import Job
 from locales import update_templates
 
 logger = logging.getLogger(__name__)

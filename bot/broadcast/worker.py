@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, TypeVar
 
 from bot.broadcast.outcome import Outcome, Sender
-from cld import broadcasts
-from cld.broadcasts import Job
+from cld import deliveries
+from cld.deliveries import Job
 from cld.models import utcnow
 from pathways_kb.db import session_scope
 
@@ -113,7 +113,7 @@ class BroadcastWorker:
         # (and across processes on PostgreSQL, by an advisory lock).
         async with self._cap_lock if capped else contextlib.nullcontext():
             return await _db(
-                broadcasts.start_sending,
+                deliveries.start_sending,
                 job=job,
                 worker_token_prefix=self.name,
                 now=self._clock(),
@@ -124,7 +124,7 @@ class BroadcastWorker:
     async def close_gate(self, job: Job) -> None:
         """The platform refused the request: the job is only claimed again."""
         await _db(
-            broadcasts.unstart,
+            deliveries.unstart,
             delivery_id=job.delivery_id,
             worker_token_prefix=self.name,
         )
@@ -160,7 +160,7 @@ class BroadcastWorker:
     def _apply(self, session: Any, *, job: Job, outcome: Outcome) -> None:
         now = self._clock()
         if outcome.kind == "sent":
-            broadcasts.mark_sent(
+            deliveries.mark_sent(
                 session,
                 delivery_id=job.delivery_id,
                 platform_message_id=outcome.platform_id,
@@ -169,8 +169,8 @@ class BroadcastWorker:
         elif outcome.kind == "retry":
             wait = timedelta(seconds=outcome.retry_after_s or 0)
             if outcome.count_attempt:
-                wait = max(wait, broadcasts.backoff(job.attempts))
-            broadcasts.defer(
+                wait = max(wait, deliveries.backoff(job.attempts))
+            deliveries.defer(
                 session,
                 delivery_id=job.delivery_id,
                 at=now + wait,
@@ -178,9 +178,9 @@ class BroadcastWorker:
                 count_attempt=outcome.count_attempt,
             )
         elif outcome.kind == "blocked":
-            broadcasts.mark_blocked(session, delivery_id=job.delivery_id)
+            deliveries.mark_blocked(session, delivery_id=job.delivery_id)
         else:
-            broadcasts.mark_final(
+            deliveries.mark_final(
                 session,
                 delivery_id=job.delivery_id,
                 status="uncertain" if outcome.kind == "uncertain" else "failed",
@@ -209,7 +209,7 @@ class BroadcastWorker:
         if self._pause_until is not None and now < self._pause_until:
             return []
         return await _db(
-            broadcasts.claim,
+            deliveries.claim,
             worker=self.name,
             now=now,
             limit=limit,
@@ -255,7 +255,7 @@ class BroadcastWorker:
             left = []
             while not queue.empty():
                 left.append(queue.get_nowait().delivery_id)
-            await _db(broadcasts.release, delivery_ids=left)
+            await _db(deliveries.release, delivery_ids=left)
             chores.cancel()
             for sender in self._senders.values():
                 await sender.stop()
@@ -279,12 +279,12 @@ class BroadcastWorker:
             try:
                 now = self._clock()
                 await _db(
-                    broadcasts.heartbeat,
+                    deliveries.heartbeat,
                     worker_token_prefix=self.name,
                     now=now,
                     lease=self._lease,
                 )
-                requeued, uncertain = await _db(broadcasts.recover_stale, now=now)
+                requeued, uncertain = await _db(deliveries.recover_stale, now=now)
                 if requeued or uncertain:
                     logger.warning(
                         "stopped worker's deliveries: %s queued again, %s uncertain",

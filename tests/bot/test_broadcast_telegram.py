@@ -15,7 +15,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from bot.broadcast.outcome import Outcome
 from bot.broadcast.telegram_sender import TelegramSender, outcome_of_error
 from bot.broadcast.worker import BroadcastWorker
-from cld import broadcasts, parents
+from cld import broadcasts, deliveries, parents
 from locales import update_templates
 from pathways_kb.db import session_scope
 from tests.cld.parent_factory import add_parent
@@ -110,8 +110,8 @@ async def test_sender_paces_requests_under_the_limit(pg_database):
     assert took >= 44 / 29 * 0.95  # evenly paced, no burst
 
 
-def _job(n: int, text: str = "hello <b>parents</b> & co") -> broadcasts.Job:
-    return broadcasts.Job(
+def _job(n: int, text: str = "hello <b>parents</b> & co") -> deliveries.Job:
+    return deliveries.Job(
         delivery_id=n,
         broadcast_id=1,
         profile_id=n,

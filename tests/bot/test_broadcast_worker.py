@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from bot.broadcast.outcome import Outcome
 from bot.broadcast.worker import BroadcastWorker
-from cld import broadcasts, parents
+from cld import broadcasts, deliveries, parents
 from cld.broadcast_models import Delivery
 from cld.quiet_hours import HONG_KONG
 from locales import update_templates
@@ -29,7 +29,7 @@ class FakeSender:
     channel = "telegram"
 
     def __init__(self, outcomes: dict[str, list[Outcome]] | None = None) -> None:
-        self.sent: list[broadcasts.Job] = []
+        self.sent: list[deliveries.Job] = []
         self.outcomes = outcomes or {}
 
     async def start(self) -> None:
@@ -38,7 +38,7 @@ class FakeSender:
     async def stop(self) -> None:
         pass
 
-    async def send(self, job: broadcasts.Job, gate) -> Outcome:
+    async def send(self, job: deliveries.Job, gate) -> Outcome:
         if not await gate.open():
             return Outcome("not_started")
         planned = self.outcomes.get(job.address)
@@ -207,7 +207,7 @@ async def test_a_message_that_keeps_failing_is_marked_failed(database):
     clock = Clock(NOON)
     sender = FakeSender({"101": [Outcome.retry("server_error")] * 20})
     worker = BroadcastWorker({"telegram": sender}, clock=clock)
-    for _ in range(broadcasts.MAX_ATTEMPTS + 1):
+    for _ in range(deliveries.MAX_ATTEMPTS + 1):
         await drain(worker)
         clock.advance(minutes=10)
     assert report(broadcast_id).counts == {"failed": 1}
@@ -265,7 +265,7 @@ def test_a_parent_with_no_known_address_fails_without_a_send(database):
     add_parent("p")  # a telegram profile the gateway never saw
     broadcast_id = create()
     with session_scope() as session:
-        jobs = broadcasts.claim(session, worker="w", now=NOON, limit=10)
+        jobs = deliveries.claim(session, worker="w", now=NOON, limit=10)
     assert jobs == [] and report(broadcast_id).counts == {"failed": 1}
 
 
@@ -274,16 +274,16 @@ def test_a_dead_workers_claims_are_requeued_and_its_sends_uncertain(database):
     add_parent("p2", address="102")
     broadcast_id = create()
     with session_scope() as session:
-        first, second = broadcasts.claim(session, worker="dead", now=NOON, limit=10)
+        first, second = deliveries.claim(session, worker="dead", now=NOON, limit=10)
     with session_scope() as session:
-        assert broadcasts.start_sending(
+        assert deliveries.start_sending(
             session, job=first, worker_token_prefix="dead", now=NOON
         )
     with session_scope() as session:  # too soon: the worker may be alive
-        assert broadcasts.recover_stale(session, now=NOON) == (0, 0)
+        assert deliveries.recover_stale(session, now=NOON) == (0, 0)
     with session_scope() as session:
-        later = NOON + broadcasts.LEASE + timedelta(seconds=1)
-        assert broadcasts.recover_stale(session, now=later) == (1, 1)
+        later = NOON + deliveries.LEASE + timedelta(seconds=1)
+        assert deliveries.recover_stale(session, now=later) == (1, 1)
     assert report(broadcast_id).counts == {"queued": 1, "uncertain": 1}
 
 
@@ -291,9 +291,9 @@ def test_another_worker_cannot_start_a_claimed_delivery(database):
     add_parent("p1", address="101")
     create()
     with session_scope() as session:
-        (job,) = broadcasts.claim(session, worker="w1", now=NOON, limit=10)
+        (job,) = deliveries.claim(session, worker="w1", now=NOON, limit=10)
     with session_scope() as session:
-        assert not broadcasts.start_sending(
+        assert not deliveries.start_sending(
             session, job=job, worker_token_prefix="w2", now=NOON
         )
 
@@ -343,9 +343,9 @@ async def test_a_stopping_worker_gives_back_what_it_claimed(database):
         add_parent(f"p{n}", address=str(100 + n))
     broadcast_id = create()
     with session_scope() as session:
-        broadcasts.claim(session, worker="w", now=NOON, limit=10)
+        deliveries.claim(session, worker="w", now=NOON, limit=10)
         session.execute(update(Delivery).values(status="claimed"))
     with session_scope() as session:
         ids = list(session.execute(select(Delivery.id)).scalars())
-        broadcasts.release(session, delivery_ids=ids)
+        deliveries.release(session, delivery_ids=ids)
     assert report(broadcast_id).counts == {"queued": 5}
