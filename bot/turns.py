@@ -1,4 +1,8 @@
-"""One conversational turn, the same for every channel: check, forward, translate."""
+"""One conversational turn, the same for every channel: check, forward, translate.
+
+Typed text is masked (`cld.pii`: HKID, phone numbers, emails) before it goes to
+Rasa, so neither the tracker store nor anything an action saves ever holds them.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.recent import RecentBySender
 from bot.sanitize import clean_text, command_intent, neutralise, stop_intent
 from bot.store import GatewayStore
-from cld import safety
+from cld import pii, safety
 from locales import Message, detect, render
 
 logger = logging.getLogger(__name__)
@@ -102,7 +106,7 @@ class TurnHandler:
                 logger.info("refused a button that was not offered")
                 return None, self.notice("gateway_button_expired", incoming.sender)
             return payload, None
-        text = clean_text(incoming.text or "")
+        text = pii.mask(clean_text(incoming.text or ""))
         if not text:
             return None, self.notice("gateway_please_type", incoming.sender)
         if len(text) > self._max_text_chars:
