@@ -1,7 +1,13 @@
-"""Channel plumbing as plain functions: identities, the inbox, offered buttons."""
+"""Channel plumbing as plain functions: identities, the inbox, offered buttons.
+
+Inbox payloads hold what people typed, so they are sealed (`cld.sealed`) when
+stored and emptied once the message is processed: only repeats need the row
+then. Older plain rows are still read.
+"""
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -10,8 +16,11 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cld import sealed
 from cld.channel_models import ButtonOffer, ChannelIdentity, InboxMessage
 from cld.models import as_utc
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -65,7 +74,11 @@ def accept_message(
     try:
         with session.begin_nested():
             session.add(
-                InboxMessage(channel=channel, platform_id=platform_id, payload=payload)
+                InboxMessage(
+                    channel=channel,
+                    platform_id=platform_id,
+                    payload=sealed.seal(payload),
+                )
             )
     except IntegrityError:
         return False
@@ -73,11 +86,11 @@ def accept_message(
 
 
 def mark_processed(session: Session, *, channel: str, platform_id: str) -> None:
-    """Record that a message was fully processed."""
+    """Record that a message was fully processed (and forget what it said)."""
     session.execute(
         update(InboxMessage)
         .where(InboxMessage.channel == channel, InboxMessage.platform_id == platform_id)
-        .values(status="done", processed_at=datetime.now(timezone.utc))
+        .values(status="done", processed_at=datetime.now(timezone.utc), payload="")
     )
 
 
@@ -95,7 +108,15 @@ def unprocessed(
         )
         .order_by(InboxMessage.id)
     ).scalars()
-    return [PendingMessage(r.channel, r.platform_id, r.payload) for r in rows]
+    pending = []
+    for row in rows:
+        try:
+            pending.append(
+                PendingMessage(row.channel, row.platform_id, sealed.unseal(row.payload))
+            )
+        except sealed.SealError:
+            logger.warning("skipped an inbox message sealed with another DATA_KEY")
+    return pending
 
 
 def offer_buttons(session: Session, *, sender: str, payloads: list[str]) -> list[str]:
