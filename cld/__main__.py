@@ -1,11 +1,12 @@
-"""Admin commands for the app's data: `python -m cld add-unit CODE NAME`, `units`."""
+"""Admin commands for the app's data: `python -m cld add-unit CODE NAME`, `units`,
+`privacy export|erase|purge` (see cld/privacy.py)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from cld import units
+from cld import privacy_cli, units
 from pathways_kb.db import session_scope
 
 
@@ -17,7 +18,10 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("code", help="3-16 letters or digits, e.g. YSC01")
     add.add_argument("name", help="the name youth see, e.g. 'Youth Centre (Sha Tin)'")
     verbs.add_parser("units", help="list the units")
+    privacy_cli.add_parser(verbs)
     args = parser.parse_args(argv)
+    if args.verb == "privacy":
+        return privacy_cli.run(args)
     if args.verb == "add-unit":
         try:
             with session_scope() as session:
