@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -10,14 +11,20 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import in_db, profile_of, user_language
-from cld import roadmaps, services
+from cld import config, privacy, roadmaps, services
 
 # Slots that outlive a session; everything else starts afresh.
 CARRIED_SLOTS = ("language", "language_choice", "role")
 
 
+@functools.cache
+def _retention_days() -> int:
+    return config.load_privacy().retention_days
+
+
 class ActionSessionStart(Action):
-    """Start a session, carrying over language and role, restored from the profile.
+    """Start a session, carrying over language and role, restored from the profile;
+    at a person's first session, show the collection notice (PDPO) once.
 
     Runs at every new session (60 minutes of silence, see domain.yml).
     """
@@ -52,6 +59,11 @@ class ActionSessionStart(Action):
         if metadata:
             events.append(SlotSet("session_started_metadata", metadata))
         events.append(ActionExecuted("action_listen"))
+        if await in_db(privacy.notice_due, profile_id=profile.id):
+            dispatcher.utter_message(
+                response="utter_privacy_notice", days=_retention_days()
+            )
+            await in_db(privacy.notice_shown, profile_id=profile.id)
         draft = await in_db(roadmaps.current, profile_id=profile.id)
         if draft is not None and draft.draft:
             # The form did not outlive the old session; the draft did.

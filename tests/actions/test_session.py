@@ -13,7 +13,7 @@ from actions.session import (
     ActionSessionStart,
 )
 from actions.support import ActionRequestHuman
-from cld import roadmaps, services
+from cld import privacy, roadmaps, services
 from cld.models import HelpRequest
 from pathways_kb.db import session_scope
 from tests.conftest import make_tracker
@@ -57,7 +57,8 @@ async def test_session_start_creates_the_profile_on_first_contact(database, disp
         )
 
 
-async def test_session_start_says_nothing(database, dispatcher):
+async def test_session_start_says_nothing_after_the_first(database, dispatcher):
+    await ActionSessionStart().run(CollectingDispatcher(), make_tracker(), {})
     await ActionSessionStart().run(dispatcher, make_tracker(), {})
     assert dispatcher.messages == []
 
@@ -126,6 +127,7 @@ async def test_a_new_session_mentions_a_waiting_roadmap_draft(database, dispatch
         roadmaps.save_answer(
             session, profile_id=profile.id, section="stage", value="s6"
         )
+        privacy.notice_shown(session, profile_id=profile.id)  # an earlier session
     await ActionSessionStart().run(dispatcher, make_tracker(), {})
     assert [m["response"] for m in dispatcher.messages] == [
         "utter_roadmap_draft_waiting"
