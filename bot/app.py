@@ -15,10 +15,12 @@ from bot.broadcast.senders import build_worker
 from bot.broadcast.whatsapp_sender import load_content_sids
 from bot.checkins import CheckInScheduler, Deliver, LateDeliver
 from bot.rasa_client import RasaClient
+from bot.retention import RetentionPurger
 from bot.store import GatewayStore
 from bot.telegram import TelegramChannel
 from bot.turns import TurnHandler
 from bot.whatsapp import WhatsAppChannel
+from cld.config import load_privacy
 from locales.language import warm_up
 
 logger = logging.getLogger(__name__)
@@ -106,9 +108,19 @@ def create_app(settings: config.GatewaySettings) -> web.Application:
     async def stop_scheduler(_app: web.Application) -> None:
         await scheduler.stop()
 
+    purger = RetentionPurger(load_privacy())  # TRANSCRIPT_RETENTION_DAYS
+
+    async def start_purger(_app: web.Application) -> None:
+        purger.start()
+
+    async def stop_purger(_app: web.Application) -> None:
+        await purger.stop()
+
     app.on_startup.append(load_language_data)
     app.on_startup.append(start_scheduler)
     app.on_cleanup.append(stop_scheduler)
+    app.on_startup.append(start_purger)
+    app.on_cleanup.append(stop_purger)
     app.on_cleanup.append(close_rasa)
     return app
 
