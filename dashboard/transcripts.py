@@ -2,7 +2,8 @@
 
 Rasa 3.6 (`rasa.core.tracker_store.SQLTrackerStore`) writes one row per event to
 a table `events` (id, sender_id, type_name, timestamp as epoch seconds,
-intent_name, action_name, data as JSON text), in order of `id`. This module
+intent_name, action_name, data as JSON text), in order of `id`; our store
+(rasa_server/tracker_store.py) seals `data`, which is opened here. This module
 reads that table on its own engine and never writes to it: SQLite files are
 opened in read-only mode and PostgreSQL transactions are read-only. Message
 text is shown to the social worker but never logged.
@@ -34,6 +35,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
+
+from cld import sealed
 
 logger = logging.getLogger(__name__)
 LANGUAGES = ("en", "yue")
@@ -117,8 +120,8 @@ def _turns(rows: list[Any]) -> list[Turn]:
     turns: list[Turn] = []
     for row in rows:
         try:
-            data = json.loads(row.data or "{}")
-        except ValueError:
+            data = json.loads(sealed.unseal(row.data or "{}"))
+        except ValueError:  # SealError is one too
             continue  # a damaged row hides one event, not the conversation
         if not isinstance(data, dict):
             continue

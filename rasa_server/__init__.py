@@ -1,0 +1,1 @@
+"""Modules the Rasa server loads: our tracker store and the gateway channel."""
