@@ -21,6 +21,7 @@ from bot.telegram import TelegramChannel
 from bot.turns import TurnHandler
 from bot.whatsapp import WhatsAppChannel
 from cld.config import load_privacy
+from cld.logs import configure as configure_logs
 from locales.language import warm_up
 
 logger = logging.getLogger(__name__)
@@ -56,7 +57,11 @@ def create_app(settings: config.GatewaySettings) -> web.Application:
     app = web.Application(
         client_max_size=settings.max_body_bytes, middlewares=[never_500]
     )
-    rasa = RasaClient(settings.rasa_url, timeout_s=settings.rasa_timeout_s)
+    rasa = RasaClient(
+        settings.rasa_url,
+        timeout_s=settings.rasa_timeout_s,
+        channel_token=settings.rasa_channel_token,
+    )
     app[RASA_KEY] = rasa
     store = GatewayStore()
     turns = TurnHandler(rasa, store, max_text_chars=settings.max_text_chars)
@@ -155,9 +160,7 @@ def _run_broadcast_worker(
 
 def main() -> None:
     """Serve the gateway until interrupted."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logs("gateway")
     try:
         settings = config.load()
     except config.ConfigError as error:

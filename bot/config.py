@@ -68,6 +68,7 @@ class GatewaySettings:
     whatsapp: WhatsAppSettings | None = None
     links: LinkSettings | None = None  # printable roadmap pages, when configured
     rasa_token: str | None = None  # Rasa's HTTP API token (check-in scheduler)
+    rasa_channel_token: str = ""  # proves to Rasa's gateway channel that it is us
     checkin_every_s: float = 60.0
     broadcast: BroadcastSettings | None = None
 
@@ -127,7 +128,7 @@ def load(env: Mapping[str, str] | None = None) -> GatewaySettings:
         host=env.get("GATEWAY_HOST", "127.0.0.1"),
         port=int(env.get("GATEWAY_PORT", "8080")),
         rasa_url=env.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
-        rasa_timeout_s=float(env.get("RASA_TIMEOUT_S", "20")),
+        rasa_timeout_s=float(env.get("RASA_TIMEOUT_S", "25")),
         max_body_bytes=64 * 1024,
         max_text_chars=int(env.get("MAX_TEXT_CHARS", "2000")),
         public_url=(env.get("PUBLIC_URL") or "").rstrip("/") or None,
@@ -136,6 +137,7 @@ def load(env: Mapping[str, str] | None = None) -> GatewaySettings:
         whatsapp=whatsapp,
         links=_links(env),
         rasa_token=env.get("RASA_AUTH_TOKEN") or None,
+        rasa_channel_token=env.get("RASA_CHANNEL_TOKEN", ""),
         checkin_every_s=float(env.get("CHECKIN_EVERY_S", "60")),
         broadcast=broadcast(env),
     )

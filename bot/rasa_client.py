@@ -1,4 +1,8 @@
-"""Talks to the Rasa server's REST channel."""
+"""Talks to the Rasa server's gateway channel (rasa_server/gateway_channel.py).
+
+Each request names its sender in `X-Sender`, which the load balancer hashes to
+keep a conversation on one Rasa instance (production mode, deploy/nginx.conf).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,9 @@ from urllib.parse import quote
 import aiohttp
 
 logger = logging.getLogger(__name__)
+WEBHOOK_PATH = "/webhooks/gateway/webhook"
+SENDER_HEADER = "X-Sender"
+TOKEN_HEADER = "X-Gateway-Token"
 
 
 class RasaUnavailable(RuntimeError):
@@ -18,9 +25,12 @@ class RasaUnavailable(RuntimeError):
 class RasaClient:
     """Sends one turn to Rasa and returns the bot's messages."""
 
-    def __init__(self, base_url: str, *, timeout_s: float) -> None:
+    def __init__(
+        self, base_url: str, *, timeout_s: float, channel_token: str = ""
+    ) -> None:
         self._base_url = base_url
-        self._url = f"{base_url}/webhooks/rest/webhook"
+        self._url = f"{base_url}{WEBHOOK_PATH}"
+        self._token = channel_token
         self._health_url = f"{base_url}/"
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session: aiohttp.ClientSession | None = None
@@ -35,8 +45,11 @@ class RasaClient:
     ) -> list[dict[str, Any]]:
         """Send `text` from `sender`; return Rasa's replies in order."""
         body = {"sender": sender, "message": text, "metadata": metadata}
+        headers = {SENDER_HEADER: _header_safe(sender), TOKEN_HEADER: self._token}
         try:
-            async with self._client().post(self._url, json=body) as response:
+            async with self._client().post(
+                self._url, json=body, headers=headers
+            ) as response:
                 if response.status != 200:
                     raise RasaUnavailable(f"rasa answered {response.status}")
                 replies = await response.json()
@@ -54,7 +67,10 @@ class RasaClient:
         params = {"token": token} if token else {}
         try:
             async with self._client().post(
-                url, json={"name": action}, params=params
+                url,
+                json={"name": action},
+                params=params,
+                headers={SENDER_HEADER: _header_safe(sender)},
             ) as response:
                 if response.status != 200:
                     raise RasaUnavailable(f"rasa answered {response.status}")
@@ -76,3 +92,8 @@ class RasaClient:
         """Close the HTTP connection pool."""
         if self._session is not None:
             await self._session.close()
+
+
+def _header_safe(sender: str) -> str:
+    """`sender` as a header value (ASCII, no line breaks); ids are ASCII already."""
+    return quote(sender, safe="")[:255]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from aiohttp import web
 
+from cld.logs import configure as configure_logs
 from dashboard import config
 from dashboard.pages import admin, auth, hkbm, updates, youth
 from dashboard.web import SECURE_COOKIES, authenticate, guard
@@ -40,9 +40,7 @@ def create_app(settings: config.DashboardSettings) -> web.Application:
 
 def main() -> None:
     """Serve the dashboard until interrupted."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logs("dashboard")
     try:
         settings = config.load()
     except config.ConfigError as error:

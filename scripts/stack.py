@@ -96,6 +96,34 @@ def wait_for(
     raise StackError(f"{name} did not become ready within {timeout_s:.0f} s ({url})")
 
 
+def action_server_command(port: int) -> list[str]:
+    """The action server on loopback (actions/server.py)."""
+    python = str(paths.ROOT / ".venv" / "bin" / "python")
+    return [python, "-m", "actions.server", "--port", str(port)]
+
+
+def rasa_command(port: int, *, endpoints: str, auth_token: str) -> list[str]:
+    """One Rasa server on loopback, serving the gateway channel and the HTTP API."""
+    return [
+        str(paths.ROOT / ".venv" / "bin" / "rasa"),
+        "run",
+        "--model",
+        str(paths.MODEL),
+        "--endpoints",
+        endpoints,
+        "--credentials",
+        "credentials.yml",
+        "--interface",
+        "127.0.0.1",
+        # The HTTP API (for the check-in scheduler) needs the token.
+        "--enable-api",
+        "--auth-token",
+        auth_token,
+        "--port",
+        str(port),
+    ]
+
+
 @dataclass
 class Stack:
     """The running processes, with their logs under `log_dir`."""
@@ -120,6 +148,14 @@ class Stack:
             or local_secret("roadmap_link_key"),
             "RASA_AUTH_TOKEN": os.environ.get("RASA_AUTH_TOKEN")
             or local_secret("rasa_auth_token"),
+            "RASA_CHANNEL_TOKEN": os.environ.get("RASA_CHANNEL_TOKEN")
+            or local_secret("rasa_channel_token"),
+            # Timeouts, each below the next: one action (the action server's own
+            # limit) < the conversation lock < nothing a channel waits on (the
+            # gateway acknowledges Telegram and Twilio before the turn runs).
+            "ACTION_TIMEOUT_S": os.environ.get("ACTION_TIMEOUT_S", "5"),
+            "TICKET_LOCK_LIFETIME": os.environ.get("TICKET_LOCK_LIFETIME", "30"),
+            "RASA_TIMEOUT_S": os.environ.get("RASA_TIMEOUT_S", "25"),
         }
         if self.ports.dashboard is not None:
             env["DASHBOARD_PORT"] = str(self.ports.dashboard)
@@ -127,13 +163,16 @@ class Stack:
         env.setdefault("TRACKER_DB_URL", f"sqlite:///{env['TRACKER_DB_PATH']}")
         return env
 
-    def _start(self, name: str, command: list[str]) -> subprocess.Popen[bytes]:
+    def launch(
+        self, name: str, command: list[str], extra_env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
+        """Start one process of the stack, logging to `log_dir/<name>.log`."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 (closed in stop)
         process = subprocess.Popen(
             command,
             cwd=paths.ROOT,
-            env=self._environment(),
+            env={**self._environment(), **(extra_env or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # own group: we pass Ctrl-C on ourselves
@@ -160,43 +199,22 @@ class Stack:
         bin_dir = paths.ROOT / ".venv" / "bin"
         paths.DATA.mkdir(exist_ok=True)
         try:
-            actions = self._start(
+            actions = self.launch(
                 "actions",
-                [
-                    str(bin_dir / "rasa"),
-                    "run",
-                    "actions",
-                    "--actions",
-                    "actions",
-                    "--port",
-                    str(self.ports.actions),
-                ],
+                action_server_command(self.ports.actions),
             )
-            rasa = self._start(
+            rasa = self.launch(
                 "rasa",
-                [
-                    str(bin_dir / "rasa"),
-                    "run",
-                    "--model",
-                    str(paths.MODEL),
-                    "--endpoints",
-                    self.env.get("RASA_ENDPOINTS", "endpoints.yml"),
-                    "--credentials",
-                    "credentials.yml",
-                    "--interface",
-                    "127.0.0.1",
-                    # The HTTP API (for the check-in scheduler) needs the token.
-                    "--enable-api",
-                    "--auth-token",
-                    self._environment()["RASA_AUTH_TOKEN"],
-                    "--port",
-                    str(self.ports.rasa),
-                ],
+                rasa_command(
+                    self.ports.rasa,
+                    endpoints=self.env.get("RASA_ENDPOINTS", "endpoints.yml"),
+                    auth_token=self._environment()["RASA_AUTH_TOKEN"],
+                ),
             )
-            gateway = self._start("gateway", [str(bin_dir / "python"), "-m", "bot"])
+            gateway = self.launch("gateway", [str(bin_dir / "python"), "-m", "bot"])
             dashboard = None
             if self.ports.dashboard is not None:
-                dashboard = self._start(
+                dashboard = self.launch(
                     "dashboard", [str(bin_dir / "python"), "-m", "dashboard", "serve"]
                 )
             wait_for(
@@ -252,6 +270,14 @@ class Stack:
         if self.ports.dashboard is None:
             return None
         return f"http://127.0.0.1:{self.ports.dashboard}/"
+
+    def pids(self) -> dict[str, list[int]]:
+        """Process ids of the running processes, by name."""
+        found: dict[str, list[int]] = {}
+        for name, process, _log in self.processes:
+            if process.poll() is None:
+                found.setdefault(name, []).append(process.pid)
+        return found
 
     def crashed(self) -> str | None:
         """Name of a process that exited on its own, if any."""

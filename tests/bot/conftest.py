@@ -10,8 +10,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.config import GatewaySettings
+from bot.rasa_client import WEBHOOK_PATH
 
-RASA_PATH = "/webhooks/rest/webhook"
+RASA_PATH = WEBHOOK_PATH
 MENU = [{"text": "menu", "buttons": [{"title": "Help", "payload": "/help"}]}]
 
 
