@@ -5,10 +5,16 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Callable, TypeVar
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from cld import channels, services
 from pathways_kb.db import session_scope
 
 T = TypeVar("T")
+
+
+class StoreUnavailable(RuntimeError):
+    """The app database did not answer; the caller should ask to try again."""
 
 
 async def _in_db(work: Callable[..., T], /, **kwargs: Any) -> T:
@@ -16,7 +22,10 @@ async def _in_db(work: Callable[..., T], /, **kwargs: Any) -> T:
         with session_scope() as session:
             return work(session, **kwargs)
 
-    return await asyncio.to_thread(run)
+    try:
+        return await asyncio.to_thread(run)
+    except SQLAlchemyError as error:
+        raise StoreUnavailable(type(error).__name__) from error
 
 
 def _flag_crisis(session: Any, *, channel: str, sender: str) -> None:
