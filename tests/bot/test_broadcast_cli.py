@@ -118,8 +118,12 @@ async def test_send_delivers_with_a_progress_bar_and_a_report(database):
             "-m",
             "bot.broadcast",
             "send",
-            "vtc_info_day",
-            *VTC,
+            # An update that may go out as urgent, so it is sent now at any hour
+            # (quiet hours, 22:00-08:00 HKT, have tests of their own).
+            "dse_results_day",
+            "-p",
+            "results_date=14/7/2027",
+            "--urgent",
             cwd=paths.ROOT,
             env=env,
             stdout=asyncio.subprocess.PIPE,
@@ -135,9 +139,9 @@ async def test_send_delivers_with_a_progress_bar_and_a_report(database):
         "sent 2 · failed 0 · blocked 0 · skipped 0 · uncertain 0 · waiting 0"
     )
     assert "2/2" in err.decode()  # the progress bar reached the end
-    params = {"event_date": "12/1/2027", "place": "HKDI / 香港知專設計學院"}
-    params["registration_url"] = "https://www.vtc.edu.hk/"
-    rendered = update_templates.render_update("vtc_info_day", params)
+    rendered = update_templates.render_update(
+        "dse_results_day", {"results_date": "14/7/2027"}
+    )
     assert texts == {301: [rendered["en"]], 302: [rendered["yue"]]}
 
 

@@ -11,6 +11,7 @@ from cld import broadcasts, parents
 from locales import update_templates
 from pathways_kb.db import session_scope
 from tests.cld.parent_factory import add_parent
+from tests.daytime import daytime_now
 from tests.standins.twilio_api import TwilioStandIn
 
 TEMPLATE = "working_holiday_round"
@@ -48,7 +49,7 @@ def report(broadcast_id):
 async def drain(whatsapp):
     await whatsapp.start()
     try:
-        worker = BroadcastWorker({"whatsapp": whatsapp})
+        worker = BroadcastWorker({"whatsapp": whatsapp}, clock=daytime_now)
         while await worker.run_once():
             pass
     finally:
