@@ -20,13 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
-    Column,
-    Float,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
     and_,
     create_engine,
     or_,
@@ -37,25 +30,13 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from cld import sealed
+from cld.tracker_events import EVENTS  # Rasa's `events` table
 
 logger = logging.getLogger(__name__)
 LANGUAGES = ("en", "yue")
 DETECTED_ENTITY = "detected_language"  # pipeline/language_detector.py
 DETECTED_SLOT, CHOICE_SLOT = "language", "language_choice"  # domain.yml
 MAX_TURNS = 1000
-
-_metadata = MetaData()
-EVENTS = Table(
-    "events",
-    _metadata,
-    Column("id", Integer, primary_key=True),
-    Column("sender_id", String(255), nullable=False),
-    Column("type_name", String(255), nullable=False),
-    Column("timestamp", Float),
-    Column("intent_name", String(255)),
-    Column("action_name", String(255)),  # a SlotSet's slot name
-    Column("data", Text),
-)
 
 
 class TrackerUnavailable(RuntimeError):

@@ -23,7 +23,6 @@ import os
 import shutil
 import signal
 import sys
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +35,8 @@ from scripts.stack import (
     free_port,
     port_is_free,
     rasa_command,
+    serve_until_interrupted,
+    stop_on_signals,
     wait_for,
 )
 
@@ -259,14 +260,9 @@ class ProductionStack(Stack):
         return f"http://127.0.0.1:{self.rasa_ports[index]}"
 
 
-def _interrupt(_signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def main() -> None:
     """Start production mode and serve until Ctrl-C."""
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
+    stop_on_signals()
     parser = argparse.ArgumentParser(description="Production mode on this machine.")
     parser.add_argument("--rasa-instances", type=int, default=2)
     args = parser.parse_args()
@@ -304,15 +300,7 @@ def main() -> None:
         )
         + "   (Ctrl-C stops)"
     )
-    try:
-        while (crashed := stack.crashed()) is None:
-            time.sleep(1)
-        print(f"error: {crashed} stopped; see {stack.log_dir}/{crashed}.log")
-    except KeyboardInterrupt:
-        pass
-    finally:
-        print("==> stopping")
-        stack.stop()
+    serve_until_interrupted(stack)
 
 
 if __name__ == "__main__":

@@ -6,25 +6,16 @@ Ctrl-C stops every process this started.
 from __future__ import annotations
 
 import argparse
-import signal
 import subprocess
 import sys
-import time
 
 from scripts import paths
-from scripts.stack import Stack, StackError
-
-
-def _interrupt(_signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt
+from scripts.stack import Stack, StackError, serve_until_interrupted, stop_on_signals
 
 
 def main() -> None:
     """Start the stack, then chat in the terminal or serve until interrupted."""
-    # Ctrl-C, and `kill` too, stop every process this started (even when a shell
-    # started us in the background with SIGINT ignored).
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
+    stop_on_signals()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("mode", choices=["chat", "serve"])
     args = parser.parse_args()
@@ -43,27 +34,25 @@ def main() -> None:
         f"==> dashboard for social workers: {stack.dashboard_url()}  (first admin: "
         ".venv/bin/python -m dashboard create-admin NAME)"
     )
+    if args.mode == "serve":
+        print(
+            f"==> REST channel: POST {stack.gateway_url()}  "
+            '{"sender": "me", "message": "hi"}   (Ctrl-C stops)'
+        )
+        serve_until_interrupted(stack)
+        return
     try:
-        if args.mode == "chat":
-            subprocess.run(
-                [
-                    str(paths.ROOT / ".venv" / "bin" / "python"),
-                    "-m",
-                    "bot.terminal_chat",
-                    "--url",
-                    stack.gateway_url(),
-                ],
-                cwd=paths.ROOT,
-                check=False,
-            )
-        else:
-            print(
-                f"==> REST channel: POST {stack.gateway_url()}  "
-                '{"sender": "me", "message": "hi"}   (Ctrl-C stops)'
-            )
-            while (crashed := stack.crashed()) is None:
-                time.sleep(1)
-            print(f"error: {crashed} stopped; see {stack.log_dir}/{crashed}.log")
+        subprocess.run(
+            [
+                str(paths.ROOT / ".venv" / "bin" / "python"),
+                "-m",
+                "bot.terminal_chat",
+                "--url",
+                stack.gateway_url(),
+            ],
+            cwd=paths.ROOT,
+            check=False,
+        )
     except KeyboardInterrupt:
         pass
     finally:

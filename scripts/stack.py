@@ -285,3 +285,27 @@ class Stack:
             if process.poll() is not None:
                 return name
         return None
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def stop_on_signals() -> None:
+    """Ctrl-C and `kill` raise KeyboardInterrupt, so every process gets stopped
+    (even when a shell started us in the background with SIGINT ignored)."""
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
+def serve_until_interrupted(stack: Stack) -> None:
+    """Wait until Ctrl-C or until a process of `stack` dies; then stop them all."""
+    try:
+        while (crashed := stack.crashed()) is None:
+            time.sleep(1)
+        print(f"error: {crashed} stopped; see {stack.log_dir}/{crashed}.log")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("==> stopping")
+        stack.stop()
