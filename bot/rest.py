@@ -60,7 +60,7 @@ async def webhook(request: web.Request) -> web.Response:
         body = json.loads(raw.decode("utf-8"))
     except web.HTTPRequestEntityTooLarge:
         return _bad_request("the body is larger than 64 KB", status=413)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # too deep
         return _bad_request("the body is not valid UTF-8 JSON")
     try:
         incoming = parse_turn(body)

@@ -48,6 +48,31 @@ def reply_markup(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
+def readable_update(data: Any) -> bool:
+    """True for an object with an integer `update_id` whose messages and button
+    press have the types Telegram sends (what `handle` reads of them)."""
+    if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+        return False
+    query = data.get("callback_query", {})
+    if not isinstance(query, dict) or not isinstance(query.get("data", ""), str):
+        return False
+    messages = [data.get("message"), data.get("edited_message"), query.get("message")]
+    users = [query.get("from")]
+    for message in (m for m in messages if m is not None):
+        if not isinstance(message, dict):
+            return False
+        chat = message.get("chat")
+        if not isinstance(chat, dict) or type(chat.get("id")) is not int:
+            return False
+        if not all(isinstance(message.get(k, ""), str) for k in ("text", "caption")):
+            return False
+        users.append(message.get("from"))
+    return all(
+        user is None or (isinstance(user, dict) and type(user.get("id")) is int)
+        for user in users
+    )
+
+
 class TelegramChannel:
     """Receives updates, runs turns, and sends the replies."""
 
@@ -77,13 +102,15 @@ class TelegramChannel:
         given = request.headers.get(SECRET_HEADER, "")
         if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
             return web.json_response({"ok": False, "error": "forbidden"}, status=403)
+        if request.content_type != "application/json":
+            return web.json_response({"ok": False, "error": "not JSON"}, status=415)
         try:
             data = json.loads(await request.read())
         except web.HTTPRequestEntityTooLarge:
             return web.json_response({"ok": False, "error": "too large"}, status=413)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # too deep
             return web.json_response({"ok": False, "error": "invalid JSON"}, status=400)
-        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        if not readable_update(data):
             return web.json_response(
                 {"ok": False, "error": "not an update"}, status=400
             )
@@ -92,7 +119,8 @@ class TelegramChannel:
 
     async def receive(self, data: dict[str, Any]) -> None:
         """Store an update and process it in the background (once per update_id)."""
-        raw = json.dumps(data, ensure_ascii=False)
+        # ASCII escapes: a lone surrogate in the JSON has no UTF-8 to be stored as.
+        raw = json.dumps(data)
         if not await self._store.accept(CHANNEL, str(data["update_id"]), raw):
             logger.info("skipped a repeated telegram update")
             return
