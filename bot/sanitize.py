@@ -37,6 +37,11 @@ def clean_text(text: str) -> str:
     return "".join(kept).strip()
 
 
+def storable(text: str) -> bool:
+    """True when a database can hold and compare `text`: no NUL, no lone surrogate."""
+    return "\x00" not in text and not any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
 def command_intent(text: str) -> str | None:
     """The intent payload for one of our commands ("/start", "/help@bot"), if any."""
     word = (

@@ -12,7 +12,13 @@ from typing import Any
 
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.recent import RecentBySender
-from bot.sanitize import clean_text, command_intent, neutralise, stop_intent
+from bot.sanitize import (
+    clean_text,
+    command_intent,
+    neutralise,
+    stop_intent,
+    storable,
+)
 from bot.store import GatewayStore
 from cld import pii, safety
 from locales import Message, detect, render
@@ -94,6 +100,8 @@ class TurnHandler:
         return _from_locale(render(key, self._language(sender, text), **params))
 
     async def _pressed(self, incoming: Incoming) -> str | None:
+        if not storable(incoming.token or incoming.payload or ""):
+            return None  # never offered, and a database cannot even compare it
         if incoming.token is not None:
             return await self._store.find_offer(incoming.sender, token=incoming.token)
         return await self._store.find_offer(incoming.sender, payload=incoming.payload)
@@ -121,10 +129,10 @@ class TurnHandler:
             chosen = await self._store.find_offer(incoming.sender, ordinal=int(text))
             if chosen is not None:
                 return chosen, None
-        return (
-            command_intent(text) or stop_intent(text) or neutralise(text) or text,
-            None,
-        )
+        to_rasa = command_intent(text) or stop_intent(text) or neutralise(text)
+        if not to_rasa:  # only slashes: Rasa would read an intent with no name
+            return None, self.notice("gateway_please_type", incoming.sender)
+        return to_rasa, None
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Process one message; always returns something to tell the person."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from typing import Mapping
 
 import aiohttp
@@ -32,6 +33,8 @@ MESSAGE_LIMIT = 1600
 ANSWER_WITHIN_S = 1.8
 SIGNATURE_HEADER = "X-Twilio-Signature"
 CHECKIN_TEMPLATE = "checkin"  # its key in the WHATSAPP_CONTENT_SIDS file
+# A MessageSid ("SM" + 32 hex) or a From address ("whatsapp:+852..."): visible ASCII.
+_PLATFORM_ID = re.compile(r"^[!-~]{1,64}$")
 
 
 def as_texts(replies: list[Reply]) -> list[str]:
@@ -138,9 +141,11 @@ class WhatsAppChannel:
             return web.Response(status=400, text="unreadable form")
         if not self._signed(request, params):
             return web.Response(status=403, text="invalid signature")
-        sid, phone = params.get("MessageSid"), params.get("From")
-        if not sid or not phone:
-            return web.Response(status=400, text="MessageSid and From are required")
+        sid, phone = params.get("MessageSid", ""), params.get("From", "")
+        if not (_PLATFORM_ID.match(sid) and _PLATFORM_ID.match(phone)):
+            return web.Response(
+                status=400, text="MessageSid and From are required, in ASCII"
+            )
         if not await self._store.accept(
             CHANNEL, sid, json.dumps(params, ensure_ascii=False)
         ):
