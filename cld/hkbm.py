@@ -22,7 +22,7 @@ from sqlalchemy.sql import Select
 
 from cld import broadcasts
 from cld.broadcast_models import Broadcast, Delivery
-from cld.models import PathwayQuestion, as_utc, utcnow
+from cld.models import PathwayQuestion, as_utc, unstorable, utcnow
 from cld.parent_models import ParentSubscription
 from cld.roadmap_models import Roadmap
 from cld.staff_models import RoadmapReview, SelfAssessment, StaffAccount
@@ -168,6 +168,8 @@ def record(
     notes = evidence.strip().replace("\r\n", "\n")
     if len(notes) > MAX_EVIDENCE_CHARS:
         raise ValueError(f"evidence has at most {MAX_EVIDENCE_CHARS} characters")
+    if unstorable(notes):
+        raise ValueError("evidence has characters that cannot be stored")
     row = SelfAssessment(
         unit_id=unit_id,
         benchmark=benchmark,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 from sqlalchemy import (
@@ -18,10 +19,18 @@ from sqlalchemy import (
 
 from pathways_kb.db import Base
 
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
 
 def utcnow() -> datetime:
     """Timezone-aware current time (stored as UTC)."""
     return datetime.now(timezone.utc)
+
+
+def unstorable(text: str) -> bool:
+    """True when typed text holds control characters (NUL, escape, ...) or lone
+    surrogates: PostgreSQL refuses NUL, and no page should show the others."""
+    return _UNSTORABLE.search(text) is not None
 
 
 def as_utc(moment: datetime) -> datetime:

@@ -19,7 +19,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from cld import units
-from cld.models import Unit, as_utc, utcnow
+from cld.models import Unit, as_utc, unstorable, utcnow
 from cld.staff_models import AuditEvent, StaffAccount, StaffSession
 
 ROLES = ("worker", "supervisor", "admin")
@@ -105,6 +105,8 @@ def create_account(
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     check_password_rules(password)
+    if unstorable(display_name):
+        raise ValueError("a display name has characters that cannot be stored")
     unit_id = None
     if role != "admin":
         unit = units.find_unit(session, code=unit_code or "")
@@ -174,12 +176,12 @@ def sign_in(
     LOCKOUT, even for the right password.
     """
     now = now or utcnow()
-    row = session.execute(
-        select(StaffAccount).where(
-            StaffAccount.username == username.strip().lower(),
-            StaffAccount.is_active.is_(True),
-        )
-    ).scalar_one_or_none()
+    wanted = select(StaffAccount).where(
+        StaffAccount.username == username.strip().lower(),
+        StaffAccount.is_active.is_(True),
+    )
+    # No account has such a name, and PostgreSQL cannot even compare a NUL.
+    row = None if unstorable(username) else session.execute(wanted).scalar_one_or_none()
     if row is None:
         _verify(_DUMMY_HASH, password)
         _audit(session, None, "login_refused")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cld.models import Unit
+from cld.models import Unit, unstorable
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9]{3,16}$")
 
@@ -35,6 +35,8 @@ def add_unit(session: Session, *, code: str, name: str) -> UnitView:
         raise ValueError("a unit code is 3-16 letters or digits")
     if find_unit(session, code=code) is not None:
         raise ValueError(f"unit {code} exists already")
+    if unstorable(name):
+        raise ValueError("a unit name has characters that cannot be stored")
     session.add(Unit(code=code, name=name.strip() or code))
     session.flush()
     return UnitView(code=code, name=name.strip() or code)

@@ -9,7 +9,6 @@ the unit's social workers: they are never shown to the young person.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,14 +17,13 @@ from sqlalchemy.orm import Session
 
 from cld import broadcasts, caseload, roadmaps
 from cld.broadcast_models import Broadcast, BroadcastText, Delivery
-from cld.models import Profile, as_utc
+from cld.models import Profile, as_utc, unstorable
 from cld.staff import AccountView
 from cld.staff_models import RoadmapReview, StaffAccount, YouthNote
 
 MAX_NOTE = 2000
 MAX_FEEDBACK = 2000
 # Control characters other than tab and line breaks (PostgreSQL refuses NUL).
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -67,7 +65,7 @@ def _clean(text: str, *, limit: int, what: str) -> str:
     body = text.strip()
     if not 1 <= len(body) <= limit:
         raise ValueError(f"a {what} has 1 to {limit} characters")
-    if _UNPRINTABLE.search(body):
+    if unstorable(body):
         raise ValueError(f"a {what} has characters that cannot be stored")
     return body
 

@@ -23,6 +23,7 @@ from pathways_kb.db import session_scope
 VIEWERS = ("worker", "supervisor")
 RECORDERS = ("worker", "supervisor")
 AREAS = ("higher_ed", "vpet", "employment", "working_holiday", "parent_support")
+UNPRINTABLE_CUE = "cannot be stored"  # marks a refusal for unstorable characters
 T = TypeVar("T")
 
 
@@ -141,10 +142,11 @@ async def record(request: web.Request) -> web.Response:
             level=level,
             evidence=notes,
         )
-    except ValueError:
+    except ValueError as error:
         typed = {"level": level, "evidence": notes[: hkbm.MAX_EVIDENCE_CHARS * 2]}
+        key = "unprintable" if UNPRINTABLE_CUE in str(error) else "evidence"
         return await _page(
-            request, status=400, error=(number, "hkbm_error_evidence"), typed=typed
+            request, status=400, error=(number, f"hkbm_error_{key}"), typed=typed
         )
     raise web.HTTPSeeOther(f"/hkbm?done={number}#bm{number}")
 
