@@ -19,7 +19,7 @@ from bot.sanitize import (
     stop_intent,
     storable,
 )
-from bot.store import GatewayStore
+from bot.store import GatewayStore, StoreUnavailable
 from cld import pii, safety
 from locales import Message, detect, render
 
@@ -136,7 +136,12 @@ class TurnHandler:
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Process one message; always returns something to tell the person."""
-        to_rasa, refusal = await self._rasa_text(incoming)
+        try:
+            to_rasa, refusal = await self._rasa_text(incoming)
+        except StoreUnavailable as error:
+            logger.warning("turn refused, app database down: %s", error)
+            text = incoming.text or ""
+            return [self.notice("gateway_try_again", incoming.sender, text)]
         if refusal is not None or to_rasa is None:
             return [refusal] if refusal else []
         metadata = {**incoming.metadata, "channel": incoming.channel}
@@ -145,11 +150,22 @@ class TurnHandler:
         except RasaUnavailable as error:
             logger.warning("turn failed: %s", error)
             if incoming.text and safety.check(incoming.text).is_crisis:
-                # Help lines must not wait for Rasa to come back.
-                await self._store.flag_crisis(incoming.channel, incoming.sender)
+                # Help lines must not wait for Rasa (or the database) to come back.
+                await self._flag_crisis(incoming)
                 return [self.notice("utter_crisis_support", incoming.sender, to_rasa)]
             return [self.notice("gateway_try_again", incoming.sender)]
-        return await self.replies(incoming.sender, raw)
+        try:
+            return await self.replies(incoming.sender, raw)
+        except StoreUnavailable as error:
+            # The turn happened: give Rasa's words, without buttons we could not record.
+            logger.warning("buttons not recorded, app database down: %s", error)
+            return [Reply(r.text) for r in map(_from_rasa, raw) if r is not None]
+
+    async def _flag_crisis(self, incoming: Incoming) -> None:
+        try:
+            await self._store.flag_crisis(incoming.channel, incoming.sender)
+        except StoreUnavailable:
+            logger.error("crisis flag not recorded: app database down")
 
     async def replies(self, sender: str, raw: list[dict[str, Any]]) -> list[Reply]:
         """Rasa's messages for `sender` as replies, buttons recorded as offered."""
