@@ -143,6 +143,8 @@ def list_accounts(session: Session) -> list[AccountView]:
 
 def deactivate(session: Session, *, username: str) -> bool:
     """Close an account and end its sessions; False if there is no such account."""
+    if unstorable(username):  # no account has such a name (nor can PostgreSQL say)
+        return False
     row = session.execute(
         select(StaffAccount).where(
             StaffAccount.username == username, StaffAccount.is_active.is_(True)
