@@ -126,3 +126,59 @@ async def test_a_search_or_filter_never_fails(dashboard, prefix, user, value: Va
         assert response.status in (400, 414)
     else:
         assert response.status == 200, page
+
+
+POST_PATHS = sorted({f.path for f, _ in FORM_CASES} | {"/logout", "/updates/1/cancel"})
+
+
+@pytest.mark.parametrize("csrf", ["", "wrong", "\x00", "<script>"], ids=repr)
+@pytest.mark.parametrize("path", POST_PATHS)
+async def test_a_post_without_the_right_csrf_token_is_refused(
+    browser, path: str, csrf: str
+):
+    form = next((f for f, _ in FORM_CASES if f.path == path), None)
+    amys = next(f for f, _ in FORM_CASES if f.user == "amy")
+    signed, resolved = await browser(form or amys)
+    resolved = resolved if form else path
+    before = stored()
+    data = {**(form.data("ok") if form else {}), "csrf": csrf}
+    response = await signed.client.post(resolved, data=data, allow_redirects=False)
+    page = await response.text()
+    assert response.status == 403
+    assert i18n.translate("en", "error_csrf") in page
+    assert content_grown(before) == {}
+
+
+@pytest.mark.parametrize(
+    "username",
+    ["nobody", "a" * 5_000, "%00", "%3Cscript%3E", "..%2F..%2Fadmin", "%F0%9F%98%80"],
+)
+async def test_closing_an_odd_account_name_is_a_friendly_404(dashboard, username):
+    root = await dashboard("root")
+    before = stored()
+    response = await root.post(
+        f"/admin/accounts/{username}/deactivate", {}, allow_redirects=False
+    )
+    assert_safe(await response.text())
+    assert response.status == 404
+    assert content_grown(before) == {}
+
+
+@pytest.mark.parametrize(
+    "alias", ["Y-00000000", "%00", "Y-%00", "%3Cscript%3E", "a" * 5_000, "%F0%9F%98%80"]
+)
+@pytest.mark.parametrize(
+    ("method", "suffix"),
+    [("GET", ""), ("GET", "/transcript"), ("GET", "/print"), ("POST", "/notes")],
+)
+async def test_an_odd_alias_is_a_friendly_404(dashboard, alias, method, suffix):
+    amy = await dashboard("amy")
+    before = stored()
+    path = f"/youth/{alias}{suffix}"
+    if method == "GET":
+        response = await amy.get(path)
+    else:
+        response = await amy.post(path, {"note": "hello"}, allow_redirects=False)
+    assert_safe(await response.text())
+    assert response.status == 404
+    assert content_grown(before) == {}
