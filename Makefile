@@ -47,7 +47,7 @@ bench:  ## benchmarks (print figures)
 bench-broadcast:  ## broadcast fan-out: 10,000 parents at 30/s, then unlimited (about 6 min)
 	@$(VENV)/python -m benchmarks.broadcast_fanout
 
-bench-load:  ## load and latency vs a plain rasa init bot, same run (about 10 min)
+bench-load:  ## load and latency vs a plain rasa init bot, same run (about 8 min)
 	@$(VENV)/python -m benchmarks.load_latency
 
 lock:  ## re-pin requirements.lock from requirements.in
