@@ -9,12 +9,17 @@ person is asked to send it again; the conversation stays as it was.
 
 Rasa also waits 5 minutes for an action; we wait the action server's own limit
 (ACTION_TIMEOUT_S, actions/server.py) plus a margin, well below the lock.
+And Rasa checks every action server response with `jsonschema.validate`, which
+re-checks the schema itself against the metaschema each time: 23 ms of a 75 ms
+turn here (benchmarks/load_latency.py, profiled). The validator is built once.
+
 Imported by rasa_server.gateway_channel, so it applies wherever that channel runs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 from typing import Any
 
@@ -50,5 +55,30 @@ async def _run_or_abort(self: rasa_action.RemoteAction, *args: Any, **kwargs: An
         raise ActionServerUnavailable(self.name()) from error
 
 
+@functools.cache
+def _response_validator() -> Any:
+    from jsonschema import validators
+
+    spec = rasa_action.RemoteAction.action_response_format_spec()
+    validator = validators.validator_for(spec)
+    validator.check_schema(spec)
+    return validator(spec)
+
+
+def _validate_action_result(self: rasa_action.RemoteAction, result: Any) -> bool:
+    from jsonschema import ValidationError, exceptions
+
+    error = exceptions.best_match(_response_validator().iter_errors(result))
+    if error is None:
+        return True
+    assert isinstance(error, ValidationError)
+    error.message += (
+        ". Failed to validate Action server response from API, make sure your "
+        "response from the Action endpoint is valid."
+    )
+    raise error
+
+
 rasa_action.RemoteAction.run = _run_or_abort  # type: ignore[method-assign]
+rasa_action.RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
 rasa_action.DEFAULT_REQUEST_TIMEOUT = request_timeout_s()
