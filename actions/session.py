@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import in_db, profile_of, user_language
 from cld import config, privacy, roadmaps, services
+from locales import DEFAULT, SUPPORTED, render
 
 # Slots that outlive a session; everything else starts afresh.
 CARRIED_SLOTS = ("language", "language_choice", "role")
@@ -20,6 +21,19 @@ CARRIED_SLOTS = ("language", "language_choice", "role")
 @functools.cache
 def _retention_days() -> int:
     return config.load_privacy().retention_days
+
+
+def _notice_language(kept: dict[str, Any], metadata: dict[str, Any]) -> str:
+    """The person's choice, else their known language, else the language of the
+    message that opened the session (the gateway puts it in the metadata)."""
+    for candidate in (
+        kept["language_choice"],
+        kept["language"],
+        metadata.get("language"),
+    ):
+        if candidate in SUPPORTED:
+            return str(candidate)
+    return DEFAULT
 
 
 class ActionSessionStart(Action):
@@ -60,9 +74,11 @@ class ActionSessionStart(Action):
             events.append(SlotSet("session_started_metadata", metadata))
         events.append(ActionExecuted("action_listen"))
         if await in_db(privacy.notice_due, profile_id=profile.id):
-            dispatcher.utter_message(
-                response="utter_privacy_notice", days=_retention_days()
-            )
+            # Rendered here: Rasa would render a response before the language
+            # is known (no slot yet at first contact); the gateway sends it.
+            lang = _notice_language(kept, metadata or {})
+            notice = render("utter_privacy_notice", lang, days=_retention_days())
+            dispatcher.utter_message(text=notice.text)
             await in_db(privacy.notice_shown, profile_id=profile.id)
         draft = await in_db(roadmaps.current, profile_id=profile.id)
         if draft is not None and draft.draft:

@@ -145,6 +145,8 @@ class TurnHandler:
         if refusal is not None or to_rasa is None:
             return [refusal] if refusal else []
         metadata = {**incoming.metadata, "channel": incoming.channel}
+        if (language := self._last_language.get(incoming.sender)) is not None:
+            metadata["language"] = language  # for replies before Rasa has a slot
         try:
             raw = await self._rasa.send(incoming.sender, to_rasa, metadata)
         except RasaUnavailable as error:

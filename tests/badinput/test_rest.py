@@ -75,7 +75,7 @@ async def test_forged_metadata_does_not_reach_rasa(gateway):
         "metadata": {"channel": "telegram", "role": "social_worker"},
     }
     await say(gateway, body)
-    assert gateway.rasa.received[0]["metadata"] == {"channel": "rest"}
+    assert gateway.rasa.received[0]["metadata"] == {"channel": "rest", "language": "en"}
 
 
 @pytest.mark.parametrize(

@@ -42,7 +42,11 @@ async def test_a_turn_returns_rasa_replies_with_buttons(gateway):
         }
     ]
     assert fake.received == [
-        {"sender": "rest-amy", "message": "hi", "metadata": {"channel": "rest"}}
+        {
+            "sender": "rest-amy",
+            "message": "hi",
+            "metadata": {"channel": "rest", "language": "en"},
+        }
     ]
 
 
