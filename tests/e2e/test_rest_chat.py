@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 from sqlalchemy import create_engine, select
 
-from cld.models import HelpRequest, Profile
+from cld.models import HelpRequest, Profile, as_utc
 from locales import render
+from tests.e2e.conftest import is_privacy_notice
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -19,6 +22,15 @@ def _profile(stack, sender):
         ).one_or_none()
     engine.dispose()
     return row
+
+
+def test_first_contact_gets_the_privacy_notice_once(chat):
+    first = chat.say("hello", keep_notice=True)
+    assert [m["text"] for m in first[:1]] == [
+        render("utter_privacy_notice", "en", days=30).text
+    ]
+    assert first[1]["text"] == render("utter_greet", "en").text
+    assert not any(is_privacy_notice(m) for m in chat.say("hi", keep_notice=True))
 
 
 def test_english_greeting_shows_the_menu(chat):
@@ -125,6 +137,18 @@ def test_starting_over_asks_first_then_begins_cleanly(chat):
 
 def test_a_crisis_message_mid_roadmap_gets_the_help_lines(chat):
     chat.say("build my roadmap")
+    sent = datetime.now(timezone.utc)
     assert chat.texts("其實我唔想再生存") == [
         render("utter_crisis_support", "yue").text
     ]
+    # The social worker is flagged in the same turn (the issue allows 60 s).
+    profile = _profile(chat.stack, chat.sender)
+    engine = create_engine(chat.stack.env["APP_DB_URL"], future=True)
+    with engine.connect() as conn:
+        (flag,) = conn.execute(
+            select(HelpRequest).where(
+                HelpRequest.profile_id == profile.id, HelpRequest.reason == "crisis"
+            )
+        ).all()
+    engine.dispose()
+    assert (as_utc(flag.created_at) - sent).total_seconds() < 60
