@@ -69,6 +69,11 @@ def local_secret(name: str) -> str:
     return path.read_text().strip()
 
 
+def channel_token() -> str:
+    """The token Rasa's gateway channel expects from our gateway."""
+    return os.environ.get("RASA_CHANNEL_TOKEN") or local_secret("rasa_channel_token")
+
+
 def free_port() -> int:
     """A port nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -148,8 +153,7 @@ class Stack:
             or local_secret("roadmap_link_key"),
             "RASA_AUTH_TOKEN": os.environ.get("RASA_AUTH_TOKEN")
             or local_secret("rasa_auth_token"),
-            "RASA_CHANNEL_TOKEN": os.environ.get("RASA_CHANNEL_TOKEN")
-            or local_secret("rasa_channel_token"),
+            "RASA_CHANNEL_TOKEN": channel_token(),
             # Timeouts, each below the next: one action (the action server's own
             # limit) < the conversation lock < nothing a channel waits on (the
             # gateway acknowledges Telegram and Twilio before the turn runs).

@@ -73,6 +73,8 @@ from typing import IO, Any, Dict, Mapping
 import aiohttp
 from aiohttp import web
 
+from tests.e2e.conftest import is_privacy_notice
+
 JSON = Dict[str, Any]
 
 EMULATOR_DIR = Path(__file__).resolve().parent.parent / "telegram_emulator"
@@ -1066,8 +1068,9 @@ class TelegramUser:
 
     # --- reading
 
-    def bot_messages(self) -> list[JSON]:
-        """What the bot sent to this chat, oldest first (see the class docstring)."""
+    def bot_messages(self, *, include_notice: bool = False) -> list[JSON]:
+        """What the bot sent to this chat, oldest first (see the class docstring);
+        the privacy notice of first contact only with `include_notice`."""
         history = self._post("/getUpdatesHistory", {"token": self.bot_token})
         found: list[JSON] = []
         for record in history.get("result") or []:
@@ -1092,7 +1095,9 @@ class TelegramUser:
                     "raw": dict(message),
                 }
             )
-        return found
+        if include_notice:
+            return found
+        return [m for m in found if not is_privacy_notice(m)]
 
     def wait_for_bot_messages(self, count: int, timeout_s: float = 20) -> list[JSON]:
         """All bot messages, once there are at least ``count``; TimeoutError if not."""

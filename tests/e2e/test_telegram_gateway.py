@@ -41,7 +41,7 @@ from cld.channel_models import InboxMessage
 from locales import render
 from pathways_kb import db, loader
 from scripts import paths
-from scripts.stack import Ports, Stack, free_port, wait_for
+from scripts.stack import Ports, Stack, channel_token, free_port, wait_for
 from tests.e2e.telegram_harness import (
     BotApiShim,
     TelegramEmulator,
@@ -274,6 +274,7 @@ def webhook(
         **paths.rasa_env(dict(os.environ)),
         "RASA_URL": f"http://127.0.0.1:{gateway.rasa_port}",
         "RASA_AUTH_TOKEN": gateway.rasa_token,
+        "RASA_CHANNEL_TOKEN": channel_token(),
         "GATEWAY_PORT": str(port),
         "PUBLIC_URL": f"http://127.0.0.1:{port}",
         "DATABASE_URL": gateway.database_url,
