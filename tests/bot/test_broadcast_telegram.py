@@ -19,7 +19,7 @@ from cld import broadcasts, deliveries, parents
 from locales import update_templates
 from pathways_kb.db import session_scope
 from tests.cld.parent_factory import add_parent
-from tests.daytime import daytime_now
+from tests.daytime import daytime_clock
 from tests.standins.telegram_bot_api import TelegramStandIn, parse_html
 
 TOKEN = "123456:standin-token"
@@ -165,7 +165,7 @@ async def test_a_storm_of_429s_and_blocked_parents_loses_nothing(pg_database):
     ).running() as standin:
         sender = TelegramSender(TOKEN, base_url=standin.base_url, overall_per_s=29)
         worker = BroadcastWorker(
-            {"telegram": sender}, concurrency=8, lease_s=10, clock=daytime_now
+            {"telegram": sender}, concurrency=8, lease_s=10, clock=daytime_clock()
         )
         stop = asyncio.Event()
         task = asyncio.create_task(worker.run(stop))

@@ -11,7 +11,7 @@ from cld import broadcasts, parents
 from locales import update_templates
 from pathways_kb.db import session_scope
 from tests.cld.parent_factory import add_parent
-from tests.daytime import daytime_now
+from tests.daytime import daytime_clock
 from tests.standins.twilio_api import TwilioStandIn
 
 TEMPLATE = "working_holiday_round"
@@ -49,7 +49,7 @@ def report(broadcast_id):
 async def drain(whatsapp):
     await whatsapp.start()
     try:
-        worker = BroadcastWorker({"whatsapp": whatsapp}, clock=daytime_now)
+        worker = BroadcastWorker({"whatsapp": whatsapp}, clock=daytime_clock())
         while await worker.run_once():
             pass
     finally:
