@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import signal
 import sys
 import uuid
 from dataclasses import dataclass, field
@@ -183,13 +182,6 @@ class ProductionStack(Stack):
             process=process,
             name="action server",
         )
-
-    def kill(self, name: str) -> None:
-        """SIGKILL the process `name` (fault tests); `stop()` still cleans up."""
-        for found, process, _log in self.processes:
-            if found == name and process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
 
     def start(self, *, timeout_s: float = 300) -> None:
         """Databases, action server, Rasa instances, nginx, gateway, dashboard."""

@@ -181,8 +181,21 @@ class Stack:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # own group: we pass Ctrl-C on ourselves
         )
+        self._forget_exited(name)
         self.processes.append((name, process, log))
         return process
+
+    def _forget_exited(self, name: str) -> None:
+        """Drop an earlier `name` that has exited (restarted after a kill), so
+        `crashed()` does not report it."""
+        kept = []
+        for entry in self.processes:
+            found, process, log = entry
+            if found == name and process.poll() is not None:
+                log.close()
+            else:
+                kept.append(entry)
+        self.processes[:] = kept
 
     def start(self, *, timeout_s: float = 180) -> None:
         """Start the servers and wait until each answers its health check."""
@@ -249,6 +262,13 @@ class Stack:
         except BaseException:
             self.stop()
             raise
+
+    def kill(self, name: str) -> None:
+        """SIGKILL the process `name` (fault tests); `stop()` still cleans up."""
+        for found, process, _log in self.processes:
+            if found == name and process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
 
     def stop(self) -> None:
         """Stop every process this stack started (TERM, then KILL after 10 s)."""
