@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 
 from rasa.core.lock_store import LockStore
+from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 _original_cleanup = LockStore.cleanup
@@ -21,7 +22,7 @@ _original_cleanup = LockStore.cleanup
 def _cleanup_or_let_expire(self: LockStore, conversation_id: str, ticket: int) -> None:
     try:
         _original_cleanup(self, conversation_id, ticket)
-    except Exception as error:  # noqa: BLE001 (any store error: the ticket expires)
+    except (RedisError, OSError) as error:  # the ticket expires on its own
         logger.warning("lock not released, it expires: %s", type(error).__name__)
 
 
