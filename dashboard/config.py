@@ -24,8 +24,6 @@ class DashboardSettings:
     host: str
     port: int
     secure_cookies: bool  # set behind HTTPS (production); off on loopback
-    rasa_url: str  # for transcripts, through Rasa's HTTP API
-    rasa_token: str | None
     max_body_bytes: int = 256 * 1024
     tracker_db_url: str = DEFAULT_TRACKER_DB_URL  # read-only, for transcripts
 
@@ -41,7 +39,5 @@ def load(env: Mapping[str, str] | None = None) -> DashboardSettings:
         host=env.get("DASHBOARD_HOST", "127.0.0.1"),
         port=port,
         secure_cookies=env.get("DASHBOARD_SECURE_COOKIES", "0") == "1",
-        rasa_url=env.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
-        rasa_token=env.get("RASA_AUTH_TOKEN") or None,
         tracker_db_url=env.get("TRACKER_DB_URL") or DEFAULT_TRACKER_DB_URL,
     )
