@@ -6,7 +6,7 @@ Services return frozen dataclasses, never ORM rows. Reads never commit.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
@@ -59,8 +59,19 @@ class Answer:
     hits: tuple[Hit, ...]
 
 
+@dataclass
+class _Loaded:
+    """What one loaded version of the knowledge base answers from, kept in memory:
+    the retrieval index, and each card and list of related entries once read.
+    Only `loader.load` changes entries, and it records a new version."""
+
+    index: Index
+    cards: dict[tuple[str, str], EntryCard | None] = field(default_factory=dict)
+    related: dict[tuple[str, int], tuple[str, ...]] = field(default_factory=dict)
+
+
 _cache_lock = threading.Lock()
-_cache: dict[str, Index] = {}
+_cache: dict[str, _Loaded] = {}
 
 
 def _build_index(session: Session) -> Index:
@@ -87,23 +98,25 @@ def _build_index(session: Session) -> Index:
     return Index(documents)
 
 
-def current_index(session: Session) -> Index:
-    """The retrieval index for the loaded knowledge base (rebuilt after a reload)."""
+def _loaded(session: Session) -> _Loaded:
+    """The in-memory view of the version loaded now (one query to check it)."""
     version = current_hash(session) or "empty"
     with _cache_lock:
-        index = _cache.get(version)
-        if index is None:
+        loaded = _cache.get(version)
+        if loaded is None:
             _cache.clear()
-            index = _cache[version] = _build_index(session)
-    return index
+            loaded = _cache[version] = _Loaded(index=_build_index(session))
+    return loaded
 
 
-def entry_cards(
-    session: Session, *, entry_ids: list[str], lang: str
-) -> list[EntryCard]:
-    """Published entries in `lang`, in the order of `entry_ids`."""
-    if not entry_ids:
-        return []
+def current_index(session: Session) -> Index:
+    """The retrieval index for the loaded knowledge base (rebuilt after a reload)."""
+    return _loaded(session).index
+
+
+def _read_cards(
+    session: Session, entry_ids: list[str], lang: str
+) -> dict[str, EntryCard]:
     stmt = (
         select(Entry, EntryText)
         .join(EntryText, EntryText.entry_id == Entry.id)
@@ -114,43 +127,69 @@ def entry_cards(
     sources = select(EntrySource).where(EntrySource.entry_id.in_(entry_ids))
     for source in session.execute(sources.order_by(EntrySource.position)).scalars():
         first_source.setdefault(source.entry_id, source)
-    cards = []
-    for entry_id in entry_ids:
-        if entry_id not in rows:
-            continue
-        entry, wording = rows[entry_id]
+    cards = {}
+    for entry_id, (entry, wording) in rows.items():
         source = first_source[entry_id]
-        cards.append(
-            EntryCard(
-                id=entry.id,
-                title=wording.title,
-                answer=wording.answer,
-                key_facts=tuple(wording.key_facts.splitlines()),
-                source_url=source.url,
-                source_title=source.title,
-                as_of=entry.as_of,
-                review_by=entry.review_by,
-                verified=entry.verified,
-                audience=entry.audience,
-                pathway=entry.pathway,
-            )
+        cards[entry_id] = EntryCard(
+            id=entry.id,
+            title=wording.title,
+            answer=wording.answer,
+            key_facts=tuple(wording.key_facts.splitlines()),
+            source_url=source.url,
+            source_title=source.title,
+            as_of=entry.as_of,
+            review_by=entry.review_by,
+            verified=entry.verified,
+            audience=entry.audience,
+            pathway=entry.pathway,
         )
     return cards
+
+
+def _cards(
+    session: Session, loaded: _Loaded, entry_ids: list[str], lang: str
+) -> list[EntryCard]:
+    missing = [i for i in dict.fromkeys(entry_ids) if (lang, i) not in loaded.cards]
+    if missing:
+        read = _read_cards(session, missing, lang)
+        with _cache_lock:
+            for entry_id in missing:
+                loaded.cards[(lang, entry_id)] = read.get(entry_id)
+    found = (loaded.cards[(lang, i)] for i in entry_ids)
+    return [card for card in found if card is not None]
+
+
+def entry_cards(
+    session: Session, *, entry_ids: list[str], lang: str
+) -> list[EntryCard]:
+    """Published entries in `lang`, in the order of `entry_ids`."""
+    if not entry_ids:
+        return []
+    return _cards(session, _loaded(session), entry_ids, lang)
+
+
+def _related(
+    session: Session, loaded: _Loaded, entry_id: str, lang: str, limit: int
+) -> list[EntryCard]:
+    targets = loaded.related.get((entry_id, limit))
+    if targets is None:
+        stmt = (
+            select(Relation.target_id)
+            .where(Relation.source_id == entry_id)
+            .order_by(Relation.rank)
+            .limit(limit)
+        )
+        targets = tuple(session.execute(stmt).scalars())
+        with _cache_lock:
+            loaded.related[(entry_id, limit)] = targets
+    return _cards(session, loaded, list(targets), lang) if targets else []
 
 
 def related_entries(
     session: Session, *, entry_id: str, lang: str, limit: int = 3
 ) -> list[EntryCard]:
     """Up to `limit` published entries linked from `entry_id`, in `lang`."""
-    stmt = (
-        select(Relation.target_id)
-        .where(Relation.source_id == entry_id)
-        .order_by(Relation.rank)
-        .limit(limit)
-    )
-    return entry_cards(
-        session, entry_ids=list(session.execute(stmt).scalars()), lang=lang
-    )
+    return _related(session, _loaded(session), entry_id, lang, limit)
 
 
 def _is_close(best: Hit, other: Hit) -> bool:
@@ -175,22 +214,33 @@ def answer(
     min_score: float = MIN_SCORE,
 ) -> Answer:
     """Find the entry that answers `question`, or the choices, or nothing."""
-    hits = tuple(current_index(session).search(question, audience=audience, limit=5))
+    loaded = _loaded(session)
+    hits = tuple(loaded.index.search(question, audience=audience, limit=5))
     if not hits or hits[0].score < min_score:
         return Answer(entry=None, choices=(), related=(), hits=hits)
     close = [h.entry_id for h in hits if _is_close(hits[0], h)]
     if len(close) > 1:
-        choices = entry_cards(session, entry_ids=close[:MAX_CHOICES], lang=lang)
+        choices = _cards(session, loaded, close[:MAX_CHOICES], lang)
         return Answer(entry=None, choices=tuple(choices), related=(), hits=hits)
-    return entry_answer(session, entry_id=hits[0].entry_id, lang=lang, hits=hits)
+    return _entry_answer(session, loaded, hits[0].entry_id, lang, hits)
+
+
+def _entry_answer(
+    session: Session,
+    loaded: _Loaded,
+    entry_id: str,
+    lang: str,
+    hits: tuple[Hit, ...],
+) -> Answer:
+    cards = _cards(session, loaded, [entry_id], lang)
+    if not cards:
+        return Answer(entry=None, choices=(), related=(), hits=hits)
+    related = _related(session, loaded, entry_id, lang, limit=3)
+    return Answer(entry=cards[0], choices=(), related=tuple(related), hits=hits)
 
 
 def entry_answer(
     session: Session, *, entry_id: str, lang: str, hits: tuple[Hit, ...] = ()
 ) -> Answer:
     """The answer for a known entry (a follow-up or choice button)."""
-    cards = entry_cards(session, entry_ids=[entry_id], lang=lang)
-    if not cards:
-        return Answer(entry=None, choices=(), related=(), hits=hits)
-    related = related_entries(session, entry_id=entry_id, lang=lang)
-    return Answer(entry=cards[0], choices=(), related=tuple(related), hits=hits)
+    return _entry_answer(session, _loaded(session), entry_id, lang, hits)

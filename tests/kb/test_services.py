@@ -94,3 +94,20 @@ def test_index_is_rebuilt_after_a_reload(kb_session, seed_dir, break_seed):
     with session_scope() as session:
         hit = services.answer(session, question="hdip", lang="en").hits[0]
     assert hit.entry_id == "vtc-higher-diploma"
+
+
+def test_cards_are_read_again_after_a_reload(kb_session, seed_dir, break_seed):
+    before = services.entry_answer(kb_session, entry_id="vtc-higher-diploma", lang="en")
+    again = services.entry_answer(kb_session, entry_id="vtc-higher-diploma", lang="en")
+    assert again == before  # the second one came from memory, the same card
+
+    def new_answer(document):
+        document["entries"][0]["answer"]["en"] = "A reworded answer for the test."
+
+    break_seed(new_answer)
+    with session_scope() as session:
+        loader.load(session, seed_dir=seed_dir)
+    with session_scope() as session:
+        after = services.entry_answer(session, entry_id="vtc-higher-diploma", lang="en")
+    assert before.entry.answer != after.entry.answer
+    assert after.entry.answer == "A reworded answer for the test."
