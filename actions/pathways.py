@@ -11,8 +11,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import in_db, profile_of, user_language
+from actions.common import channel_of, in_db, user_language
 from cld import hkbm
+from cld import services as profile_services
 from locales import format_date, render
 from pathways_kb import services
 from pathways_kb.services import Answer, EntryCard
@@ -68,15 +69,25 @@ def say_answer(
     return []
 
 
+def _log_question(
+    session: Any, *, channel: str, sender: str, entry_id: str, lang: str
+) -> None:
+    profile = profile_services.ensure_profile(
+        session, channel=channel, channel_user_id=sender
+    )
+    hkbm.log_question(
+        session, profile_id=profile.id, entry_id=entry_id, area=None, lang=lang
+    )
+
+
 async def log_answered(tracker: Tracker, result: Answer, lang: str) -> None:
     """Keep which entry answered (HKBM evidence, Benchmarks 3 and 9), not the words."""
     if result.entry is not None:
-        profile = await profile_of(tracker)
         await in_db(
-            hkbm.log_question,
-            profile_id=profile.id,
+            _log_question,
+            channel=channel_of(tracker),
+            sender=tracker.sender_id,
             entry_id=result.entry.id,
-            area=None,
             lang=lang,
         )
 
