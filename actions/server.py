@@ -4,11 +4,11 @@
 runs every action on one event loop (one slow database call stalls every
 conversation) and answers errors with a 500 that echoes the request (the whole
 conversation) back. Here each action runs in a worker thread with its own
-event loop and must finish within ACTION_TIMEOUT_S (default 5 s, well below
-Rasa's conversation lock lifetime); a slow or failing action answers, in the
-person's language, that they can send the message again. Nothing logged
-carries message text. Listens on loopback (ACTIONS_HOST) only: it has no
-authentication of its own.
+event loop (kept for the thread's life) and must finish within ACTION_TIMEOUT_S
+(default 5 s, well below Rasa's conversation lock lifetime); a slow or failing
+action answers, in the person's language, that they can send the message
+again. Nothing logged carries message text. Listens on loopback (ACTIONS_HOST)
+only: it has no authentication of its own.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import logging
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -54,10 +55,16 @@ class TimedExecutor:
         self._executor = ActionExecutor()
         self._executor.register_package(package)
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="action")
+        self._loops = threading.local()
         self.timeout_s = timeout_s
 
     def _run_in_thread(self, action_call: dict[str, Any]) -> Any:
-        return asyncio.run(self._executor.run(action_call))
+        # One event loop per worker thread, kept: a new loop per call (asyncio.run)
+        # also made and joined new threads for every database call.
+        loop = getattr(self._loops, "loop", None)
+        if loop is None:
+            loop = self._loops.loop = asyncio.new_event_loop()
+        return loop.run_until_complete(self._executor.run(action_call))
 
     async def run(self, action_call: dict[str, Any]) -> Any:
         loop = asyncio.get_running_loop()
