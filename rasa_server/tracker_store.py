@@ -41,6 +41,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from cld import sealed
+from pathways_kb.db import ping_when_idle
 
 logger = logging.getLogger(__name__)
 
@@ -118,11 +119,10 @@ class StrictSQLTrackerStore(SQLTrackerStore):
         super().__init__(domain, **kwargs)
         if self.engine.dialect.name != "sqlite":
             # Fail fast and reconnect after a restart instead of hanging a turn.
-            self.engine = sa.create_engine(
-                self.engine.url,
-                pool_pre_ping=True,
-                pool_size=5,
-                connect_args={"connect_timeout": 3},
+            self.engine = ping_when_idle(
+                sa.create_engine(
+                    self.engine.url, pool_size=5, connect_args={"connect_timeout": 3}
+                )
             )
             self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
         with self.engine.begin() as connection:
