@@ -42,7 +42,12 @@ from benchmarks import load_report, load_scripts
 from benchmarks.load_client import Client, Phase, combine
 from benchmarks.load_ours import Production
 from benchmarks.load_scripts import Step
-from benchmarks.load_servers import Baseline, memory_by_role
+from benchmarks.load_servers import (
+    Baseline,
+    cpu_by_role,
+    cpu_spent,
+    memory_by_role,
+)
 from scripts import paths
 
 LOG_ROOT = paths.BUILD / "benchmarks" / "logs"
@@ -83,6 +88,7 @@ class Figures:
     many: Phase | None = None
     long: Phase | None = None
     memory_mb: dict[str, float] = field(default_factory=dict)
+    cpu_ms: dict[str, float] = field(default_factory=dict)  # per turn, N users
 
 
 @dataclass
@@ -100,6 +106,7 @@ class Setup:
     ones: list[Phase] = field(default_factory=list)
     manys: list[Phase] = field(default_factory=list)
     memory_mb: dict[str, float] = field(default_factory=dict)
+    cpu_s: dict[str, float] = field(default_factory=dict)  # N-user phases, summed
 
     def senders(self, run_id: str, phase: str, count: int) -> list[str]:
         """Fresh sender ids for one phase, so every phase starts new conversations."""
@@ -113,7 +120,16 @@ class Setup:
             many=combine(self.manys[0].name, self.manys) if self.manys else None,
             long=long,
             memory_mb=self.memory_mb,
+            cpu_ms=self.cpu_ms_per_turn(),
         )
+
+    def cpu_ms_per_turn(self) -> dict[str, float]:
+        """CPU ms per answered turn of the N-user phases, by role and in total."""
+        turns = sum(p.done for p in self.manys)
+        if not turns:
+            return {}
+        per_turn = {role: s * 1000 / turns for role, s in self.cpu_s.items()}
+        return {**per_turn, "total": sum(per_turn.values())}
 
 
 async def sample_memory(
@@ -149,6 +165,7 @@ async def measure_round(setup: Setup, run_id: str, round_no: int) -> None:
     sampler = asyncio.create_task(
         sample_memory(setup.server.pids, setup.memory_mb, every_s=1.0)
     )
+    cpu_before = cpu_by_role(setup.server.pids())
     try:
         setup.manys.append(
             await client.run(
@@ -160,6 +177,9 @@ async def measure_round(setup: Setup, run_id: str, round_no: int) -> None:
         )
     finally:
         sampler.cancel()
+    spent = cpu_spent(cpu_before, cpu_by_role(setup.server.pids()))
+    for role, seconds in spent.items():
+        setup.cpu_s[role] = setup.cpu_s.get(role, 0.0) + seconds
 
 
 async def lockstep(

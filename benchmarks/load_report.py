@@ -7,14 +7,16 @@ Works on measured phases only (no servers), so tests/benchmarks/ can check it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Mapping, Protocol
 
+from benchmarks.load_resources import cpu_table, memory_table
 from benchmarks.load_stats import (
     LONG_CONVERSATION,
     P50,
     P95,
     SCALE_OUT,
     Row,
+    Table,
     format_errors,
     format_table,
     median,
@@ -57,16 +59,7 @@ class FiguresLike(Protocol):
     many: PhaseLike | None
     long: PhaseLike | None
     memory_mb: dict[str, float]
-
-
-@dataclass(frozen=True)
-class Table:
-    """A titled table and its two column names."""
-
-    title: str
-    columns: tuple[str, str]
-    rows: Sequence[Row]
-    note: str = ""
+    cpu_ms: dict[str, float]
 
 
 @dataclass
@@ -192,36 +185,8 @@ def build(results: Mapping[str, FiguresLike], context: dict[str, Any]) -> Report
         ],
         note="" if single else "not measured: no 1-instance run",
     )
-    roles = sorted(set(ours.memory_mb) - {"total"})
-    single_memory = [
-        Row(
-            f"1 instance: {name}",
-            single.memory_mb.get(role),
-            base.memory_mb.get(role),
-            "MB",
-        )
-        for role, name in (
-            (("rasa", "rasa"), ("total", "all servers")) if single else ()
-        )
-    ]
-    memory = Table(
-        title=f"server memory (MB): peak RSS in the {users}-user load, incl. children",
-        columns=("ours", "baseline"),
-        rows=[
-            *(
-                Row(role, ours.memory_mb[role], base.memory_mb.get(role), "MB")
-                for role in roles
-            ),
-            Row(
-                "all servers",
-                ours.memory_mb.get("total"),
-                base.memory_mb.get("total"),
-                "MB",
-            ),
-            *single_memory,
-        ],
-        note="ours = 2 Rasa instances; PostgreSQL and Redis are shared and not counted",
-    )
+    memory = memory_table(ours, single, base, users)
+    cpu = cpu_table(ours, single, base, users, context.get("cores"))
     ours_first, ours_last = long_medians(ours.long)
     base_first, base_last = long_medians(base.long)
     length = len(ours.long.by_turn_ms) if ours.long else 0
@@ -254,7 +219,7 @@ def build(results: Mapping[str, FiguresLike], context: dict[str, Any]) -> Report
     }
     return Report(
         context=context,
-        tables=[comparison, instances, memory, long],
+        tables=[comparison, instances, memory, cpu, long],
         phases=phases,
         errors=errors,
     )

@@ -179,3 +179,48 @@ def memory_by_role(pids: dict[str, list[int]]) -> dict[str, float]:
         role: sum(rss_mb(p) for p in with_children(ids, parents))
         for role, ids in pids.items()
     }
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# Servers our set-ups share, found by command name (they are not our children).
+SHARED_SERVERS = {"postgres": "postgres", "redis": "redis-server"}
+
+
+def cpu_s(pid: int) -> float:
+    """CPU time (user + system, every thread) one process has used; 0 when gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def _named(name: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == name:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def cpu_by_role(pids: dict[str, list[int]]) -> dict[str, float]:
+    """CPU seconds used so far by each role (with children) and by the shared
+    PostgreSQL and Redis servers; take two readings and subtract."""
+    parents = _parents()
+    found = {
+        role: sum(cpu_s(p) for p in with_children(ids, parents))
+        for role, ids in pids.items()
+    }
+    for role, name in SHARED_SERVERS.items():
+        found[role] = sum(cpu_s(p) for p in _named(name))
+    return found
+
+
+def cpu_spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """CPU seconds by role between two readings (a process that exited in
+    between takes its time with it, so a difference is never below 0)."""
+    return {role: max(0.0, after[role] - before.get(role, 0.0)) for role in after}

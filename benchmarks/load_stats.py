@@ -130,3 +130,13 @@ def format_errors(errors: dict[str, dict[str, int]]) -> str:
         detail = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()) if n)
         lines.append(f"  {where}: {total}" + (f" ({detail})" if detail else ""))
     return "\n".join(lines) if lines else "  none"
+
+
+@dataclass(frozen=True)
+class Table:
+    """A titled table and its two column names."""
+
+    title: str
+    columns: tuple[str, str]
+    rows: Sequence[Row]
+    note: str = ""

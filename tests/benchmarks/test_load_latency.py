@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from collections import Counter
 from datetime import date
 
@@ -11,6 +13,7 @@ import pytest
 from benchmarks import load_report, load_scripts
 from benchmarks.load_client import Phase, classify, combine
 from benchmarks.load_latency import Figures, Setup
+from benchmarks.load_servers import cpu_by_role, cpu_spent
 from benchmarks.load_stats import (
     P50,
     SCALE_OUT,
@@ -106,24 +109,36 @@ def _phase(name, latencies, *, elapsed=10.0, errors=None):
     )
 
 
-def _figures(label, scale, memory):
+def _figures(label, scale, memory, cpu=None):
     return Figures(
         label=label,
         one=_phase("1 user", [scale * n for n in range(1, 21)]),
         many=_phase("20 users", [scale * 10] * 100, errors={"timeout": 1}),
         long=_phase("long", [scale] * 10 + [scale * 2] * 10),
         memory_mb=memory,
+        cpu_ms=cpu or {},
     )
 
 
 def _results():
     return {
-        "baseline": _figures("rasa init", 1.0, {"rasa": 500.0, "total": 500.0}),
+        "baseline": _figures(
+            "rasa init",
+            1.0,
+            {"rasa": 500.0, "total": 500.0},
+            {"rasa": 40.0, "postgres": 10.0, "total": 50.0},
+        ),
         "ours": _figures(
-            "2 instances", 1.2, {"rasa": 700.0, "gateway": 100.0, "total": 800.0}
+            "2 instances",
+            1.2,
+            {"rasa": 700.0, "gateway": 100.0, "total": 800.0},
+            {"rasa": 60.0, "gateway": 20.0, "postgres": 20.0, "total": 100.0},
         ),
         "ours, 1 instance": _figures(
-            "1 instance", 2.0, {"rasa": 400.0, "gateway": 100.0, "total": 500.0}
+            "1 instance",
+            2.0,
+            {"rasa": 400.0, "gateway": 100.0, "total": 500.0},
+            {"rasa": 50.0, "gateway": 20.0, "postgres": 10.0, "total": 80.0},
         ),
     }
 
@@ -173,6 +188,31 @@ def test_the_report_gives_memory_of_each_set_up():
         ("1 instance: rasa", 400.0, 500.0),
         ("1 instance: all servers", 500.0, 500.0),
     ]
+
+
+def test_the_report_gives_cpu_per_turn_and_the_bound_it_sets():
+    report = load_report.build(_results(), {"options": {"users": 20}, "cores": 2})
+    rows = _rows(report, "CPU per answered turn")
+    assert [(r["label"], r["ours"], r["baseline"], r["ratio"]) for r in rows] == [
+        ("gateway", 20.0, None, None),
+        ("postgres", 20.0, 10.0, 2.0),
+        ("rasa", 60.0, 40.0, 1.5),
+        ("all", 100.0, 50.0, 2.0),
+        ("1 instance: all", 80.0, 50.0, 1.6),
+    ]
+    text = load_report.render(report)
+    assert "ours 20.0/s, baseline 40.0/s, 1 instance 25.0/s" in text
+
+
+def test_cpu_spent_between_two_readings_of_this_process():
+    before = cpu_by_role({"me": [os.getpid()]})
+    deadline = time.process_time() + 0.2
+    while time.process_time() < deadline:
+        pass
+    spent = cpu_spent(before, cpu_by_role({"me": [os.getpid()]}))
+    assert 0.1 <= spent["me"] <= 2.0
+    assert {"me", "postgres", "redis"} <= set(spent)
+    assert cpu_spent({"gone": 5.0}, {"gone": 1.0}) == {"gone": 0.0}
 
 
 def test_the_report_compares_early_and_late_turns_of_a_long_conversation():
