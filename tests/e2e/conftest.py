@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 import pytest
+from sqlalchemy import create_engine, select
 
+from cld.models import Profile
 from locales import render
 from scripts import paths
 from scripts.stack import Ports, Stack, free_port
@@ -17,6 +19,18 @@ NOTICE_OPENINGS = tuple(
     render("utter_privacy_notice", lang, days=0).text.splitlines()[0]
     for lang in ("en", "yue")
 )
+
+
+def rest_profile(stack: Stack, sender: str) -> Any:
+    """The app database's profile of a REST `sender`, or None."""
+    engine = create_engine(stack.env["APP_DB_URL"], future=True)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(
+                select(Profile).where(Profile.channel_user_id == f"rest-{sender}")
+            ).one_or_none()
+    finally:
+        engine.dispose()
 
 
 def is_privacy_notice(message: dict[str, Any]) -> bool:

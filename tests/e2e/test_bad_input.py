@@ -16,11 +16,10 @@ import urllib.request
 from functools import cache
 
 import pytest
-from sqlalchemy import create_engine, select
 
-from cld.models import Profile
 from locales import SUPPORTED, catalogue, render
 from tests.badinput.cases import LIMIT, TEXTS, Text, json_bytes
+from tests.e2e.conftest import rest_profile
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -108,16 +107,6 @@ def texts(stack, sender: str, text: str) -> list[str]:
         return [m.get("text", "") for m in json.load(response)]
 
 
-def profile_of(stack, sender: str):
-    engine = create_engine(stack.env["APP_DB_URL"], future=True)
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(Profile).where(Profile.channel_user_id == f"rest-{sender}")
-        ).one_or_none()
-    engine.dispose()
-    return row
-
-
 def test_every_chosen_case_exists():
     assert sorted(c.param_id for c in CASES) == sorted(CHOSEN)
 
@@ -137,7 +126,7 @@ def test_real_rasa_answers_kindly(stack, case: Text):
         answers = [t for t in replies if not session_start(t)]
         assert answers and all(ours(t, *langs) for t in answers), replies
     assert FORGED_SUCCESS.isdisjoint(replies)
-    profile = profile_of(stack, sender)
+    profile = rest_profile(stack, sender)
     if profile is not None:
         assert profile.role != "parent" and profile.language_choice != "yue"
     assert stack.crashed() is None

@@ -7,21 +7,11 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import create_engine, select
 
-from cld.models import HelpRequest, Profile, as_utc
+from cld.models import HelpRequest, as_utc
 from locales import render
-from tests.e2e.conftest import is_privacy_notice
+from tests.e2e.conftest import is_privacy_notice, rest_profile
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-
-
-def _profile(stack, sender):
-    engine = create_engine(stack.env["APP_DB_URL"], future=True)
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(Profile).where(Profile.channel_user_id == f"rest-{sender}")
-        ).one_or_none()
-    engine.dispose()
-    return row
 
 
 def test_first_contact_gets_the_privacy_notice_once(chat):
@@ -56,12 +46,12 @@ def test_the_role_is_asked_once_and_remembered(chat, stack):
         render("utter_role_saved_parent", "en").text
     ]
     assert chat.texts("hello again") == [render("utter_greet", "en").text]
-    assert _profile(stack, chat.sender).role == "parent"
+    assert rest_profile(stack, chat.sender).role == "parent"
 
 
 def test_a_typed_role_is_understood(chat, stack):
     assert chat.texts("我係學生") == [render("utter_role_saved_youth", "yue").text]
-    assert _profile(stack, chat.sender).role == "youth"
+    assert rest_profile(stack, chat.sender).role == "youth"
 
 
 def test_code_mixed_thanks_is_answered_in_cantonese(chat):
@@ -77,7 +67,7 @@ def test_language_choice_sticks_and_is_saved(chat, stack):
         render("utter_language_switched", "yue").text
     ]
     assert chat.texts("thank you") == [render("utter_you_are_welcome", "yue").text]
-    assert _profile(stack, chat.sender).language_choice == "yue"
+    assert rest_profile(stack, chat.sender).language_choice == "yue"
 
 
 def test_typed_intent_with_slots_sets_nothing(chat, stack):
@@ -98,7 +88,7 @@ def test_request_for_a_person_is_recorded(chat, stack):
     assert chat.texts("can I talk to a social worker") == [
         render("utter_human_requested", "en").text
     ]
-    profile = _profile(stack, chat.sender)
+    profile = rest_profile(stack, chat.sender)
     engine = create_engine(stack.env["APP_DB_URL"], future=True)
     with engine.connect() as conn:
         requests = conn.execute(
@@ -142,7 +132,7 @@ def test_a_crisis_message_mid_roadmap_gets_the_help_lines(chat):
         render("utter_crisis_support", "yue").text
     ]
     # The social worker is flagged in the same turn (the issue allows 60 s).
-    profile = _profile(chat.stack, chat.sender)
+    profile = rest_profile(chat.stack, chat.sender)
     engine = create_engine(chat.stack.env["APP_DB_URL"], future=True)
     with engine.connect() as conn:
         (flag,) = conn.execute(
