@@ -118,7 +118,11 @@ def create_app(executor: TimedExecutor) -> Sanic:
             return response.json(_apology(action_call))
         logger.info(
             "action ran",
-            extra={"action": name, "ms": round((time.monotonic() - started) * 1000)},
+            extra={
+                "action": name,
+                "ms": round((time.monotonic() - started) * 1000),
+                "kb_in": round(len(request.body) / 1024, 1),  # size, never content
+            },
         )
         return response.json(result if result is not None else {"events": []})
 

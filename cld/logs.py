@@ -28,6 +28,7 @@ FIELDS = (
     "trace",
     "count",
     "instance",
+    "kb_in",  # size of a request body, never its content
 )
 
 

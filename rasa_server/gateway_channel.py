@@ -24,7 +24,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from rasa_server import lock_release  # noqa: F401 (patches Rasa on import)
+from rasa_server import lean_action_calls, lock_release  # noqa: F401 (patch Rasa)
 from rasa_server.strict_actions import ActionServerUnavailable
 from rasa_server.tracker_store import TrackerStoreUnavailable
 
