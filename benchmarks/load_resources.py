@@ -19,38 +19,50 @@ class Resources(Protocol):
     cpu_ms: dict[str, float]
 
 
+def _by_role(
+    ours: dict[str, float],
+    single: dict[str, float] | None,
+    base: dict[str, float],
+    unit: str,
+    *,
+    total: str,
+    single_roles: tuple[str, ...],
+) -> list[Row]:
+    """A row per role of ours, the total, then 1 instance's rows for `single_roles`."""
+    names = {"total": total}
+    return [
+        *(
+            Row(role, ours[role], base.get(role), unit)
+            for role in sorted(set(ours) - {"total"})
+        ),
+        Row(total, ours.get("total"), base.get("total"), unit),
+        *(
+            Row(
+                f"1 instance: {names.get(role, role)}",
+                single.get(role),
+                base.get(role),
+                unit,
+            )
+            for role in (single_roles if single is not None else ())
+        ),
+    ]
+
+
 def memory_table(
     ours: Resources, single: Resources | None, base: Resources, users: Any
 ) -> Table:
     """Peak RSS by role in the N-user load; 1 instance's Rasa and total below."""
-    roles = sorted(set(ours.memory_mb) - {"total"})
-    single_rows = [
-        Row(
-            f"1 instance: {name}",
-            single.memory_mb.get(role),
-            base.memory_mb.get(role),
-            "MB",
-        )
-        for role, name in (
-            (("rasa", "rasa"), ("total", "all servers")) if single else ()
-        )
-    ]
     return Table(
         title=f"server memory (MB): peak RSS in the {users}-user load, incl. children",
         columns=("ours", "baseline"),
-        rows=[
-            *(
-                Row(role, ours.memory_mb[role], base.memory_mb.get(role), "MB")
-                for role in roles
-            ),
-            Row(
-                "all servers",
-                ours.memory_mb.get("total"),
-                base.memory_mb.get("total"),
-                "MB",
-            ),
-            *single_rows,
-        ],
+        rows=_by_role(
+            ours.memory_mb,
+            single.memory_mb if single else None,
+            base.memory_mb,
+            "MB",
+            total="all servers",
+            single_roles=("rasa", "total"),
+        ),
         note="ours = 2 Rasa instances; PostgreSQL and Redis are shared and not counted",
     )
 
@@ -71,33 +83,20 @@ def cpu_table(
 ) -> Table:
     """CPU ms per answered turn by role in the N-user load, with the throughput
     bound it sets on this machine."""
-    roles = sorted(set(ours.cpu_ms) - {"total"})
-    single_rows = (
-        [
-            Row(
-                "1 instance: all",
-                single.cpu_ms.get("total"),
-                base.cpu_ms.get("total"),
-                "ms",
-            )
-        ]
-        if single
-        else []
-    )
     bounds = f"ours {_bound(ours.cpu_ms, cores)}, baseline {_bound(base.cpu_ms, cores)}"
     if single:
         bounds += f", 1 instance {_bound(single.cpu_ms, cores)}"
     return Table(
         title=f"CPU per answered turn (ms) in the {users}-user load, by role",
         columns=("ours", "baseline"),
-        rows=[
-            *(
-                Row(role, ours.cpu_ms[role], base.cpu_ms.get(role), "ms")
-                for role in roles
-            ),
-            Row("all", ours.cpu_ms.get("total"), base.cpu_ms.get("total"), "ms"),
-            *single_rows,
-        ],
+        rows=_by_role(
+            ours.cpu_ms,
+            single.cpu_ms if single else None,
+            base.cpu_ms,
+            "ms",
+            total="all",
+            single_roles=("total",),
+        ),
         note=f"user + system time of each role's processes, PostgreSQL and Redis "
         f"included; {cores} cores can serve at most cores x 1000 / all: {bounds}",
     )
