@@ -32,7 +32,7 @@ class Storage:
     redis: PrivateRedis
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def storage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Storage]:
     folder = tmp_path_factory.mktemp("storage")
     postgres = PrivatePostgres()
@@ -44,7 +44,7 @@ def storage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Storage]:
     postgres.remove()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def production(
     storage: Storage, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ProductionStack]:
