@@ -1,4 +1,7 @@
-"""Tables for career roadmaps: the draft in progress, versions, check-ins, sharing."""
+"""Tables for career roadmaps: the draft in progress, versions, check-ins, sharing.
+
+The answers are the person's own words: sealed at rest (`cld.sealed.SealedText`).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from sqlalchemy import (
 )
 
 from cld.models import utcnow
+from cld.sealed import SealedText
 from pathways_kb.db import Base
 
 
@@ -24,7 +28,7 @@ class Roadmap(Base):
     profile_id = Column(
         ForeignKey("profile.id", ondelete="CASCADE"), nullable=False, unique=True
     )
-    draft = Column(Text, nullable=False, default="{}")  # JSON: section -> answer
+    draft = Column(SealedText, nullable=False, default="{}")  # JSON: section -> answer
     versions = Column(Integer, nullable=False, default=0)
     shared_unit = Column(String(32))  # unit code of the social workers who may see it
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
@@ -41,7 +45,7 @@ class RoadmapVersion(Base):
     id = Column(Integer, primary_key=True)
     roadmap_id = Column(ForeignKey("roadmap.id", ondelete="CASCADE"), nullable=False)
     number = Column(Integer, nullable=False)
-    content = Column(Text, nullable=False)  # JSON of every section
+    content = Column(SealedText, nullable=False)  # JSON of every section
     turns = Column(Text, nullable=False, default="[]")  # JSON: conversation turn refs
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
+from sqlalchemy.types import Text, TypeDecorator
 
 PREFIX = "sealed:v1:"
 KEY_FILE = Path(__file__).resolve().parent.parent / ".data" / "secrets" / "data_key"
@@ -66,6 +67,21 @@ def unseal(value: str) -> str:
         return _current().decrypt(value[len(PREFIX) :].encode("ascii")).decode("utf-8")
     except (InvalidToken, ValueError) as error:
         raise SealError("cannot open a sealed value: wrong DATA_KEY?") from error
+
+
+class SealedText(TypeDecorator):
+    """A text column sealed at rest: the ORM reads and writes plain text, the
+    database holds only sealed values (older plain rows still read as they are).
+    Never compare such a column in SQL: each seal of the same text differs."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, _dialect: object) -> str | None:
+        return None if value is None else seal(value)
+
+    def process_result_value(self, value: str | None, _dialect: object) -> str | None:
+        return None if value is None else unseal(value)
 
 
 def new_key() -> str:
