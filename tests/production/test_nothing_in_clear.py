@@ -24,10 +24,12 @@ PHONE, HKID, EMAIL = "9418 2736", "Y572913(6)", "kit.wong.test@example.org"
 IN_CLEAR = (PHRASE, "noodle shop", PHONE, "94182736", HKID, "572913", EMAIL)
 MESSAGES = [
     "hi",
-    f"call me on {PHONE}",
-    f"我嘅身份證係 {HKID}，電郵 {EMAIL}",
-    PHRASE,
     f"what is a higher diploma? {PHONE} {EMAIL}",
+    "build my roadmap",
+    "S5",
+    PHRASE,  # the roadmap's interests, in the person's words
+    f"call me on {PHONE}",  # strengths
+    f"我嘅身份證係 {HKID}，電郵 {EMAIL}",  # values
 ]
 
 
@@ -71,9 +73,17 @@ def test_every_message_was_answered_with_identifiers_masked(conversation) -> Non
 
 def test_nothing_in_clear_in_the_app_database(production, conversation) -> None:
     sender, _turns = conversation
-    dump = _dump(production.env["DATABASE_URL"])
+    url = production.env["DATABASE_URL"]
+    dump = _dump(url)
     assert f"rest-{sender}" in dump  # the person's profile is there
     assert _clear_in(dump) == []
+    engine = create_engine(url, future=True)
+    with engine.connect() as connection:
+        drafts = connection.execute(text("SELECT draft FROM roadmap")).scalars()
+        opened = "\n".join(sealed.unseal(d) for d in drafts)
+    engine.dispose()
+    assert PHRASE in opened  # the roadmap answer is kept, sealed at rest
+    assert _clear_in(opened) == [PHRASE, "noodle shop"]  # identifiers masked
 
 
 def test_nothing_in_clear_in_the_tracker_store(production, conversation) -> None:
