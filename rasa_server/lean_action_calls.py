@@ -1,11 +1,15 @@
-"""Action calls carry the domain without its responses.
+"""Action calls carry only what the action server reads.
 
-Rasa 3.6 sends the whole domain with every custom action call; ours holds every
-response in both languages (built from locales/), 100 of its 109 KB. The action
-server never reads responses (it names them; Rasa renders them), so they are
-left out: about 2 ms less CPU per call between json.dumps here and parsing there
-(benchmarks/load_latency.py). Forms, slots, intents and actions stay, which is
-what rasa-sdk's form validation reads.
+Rasa 3.6 sends the tracker and the whole domain with every custom action call,
+and each call is a json.dumps here and a parse there (benchmarks/load_latency.py).
+- The domain goes only to the `validate_*` actions (Rasa's selective domain, set
+  in the endpoints files), whose form validation reads its forms and slots. It
+  goes without its responses: ours holds every response in both languages (built
+  from locales/), 100 of its 109 KB, and the action server never reads them (it
+  names them; Rasa renders them).
+- Past user messages in the tracker's events keep their intent, entities, text
+  and ids, not the intent ranking or token offsets (about half of each). The
+  latest message, where rasa-sdk reads the ranking, is sent whole.
 
 Imported by rasa_server.gateway_channel, so it applies wherever that channel runs.
 """
@@ -18,6 +22,7 @@ from rasa.core.actions import action as rasa_action
 from rasa.shared.core.domain import Domain
 
 _LEAN = "_pathpal_domain_without_responses"
+_USER_PARSE_KEYS = ("intent", "entities", "text", "message_id", "metadata")
 _original_call_format = rasa_action.RemoteAction._action_call_format
 
 
@@ -30,12 +35,23 @@ def domain_without_responses(domain: Domain) -> dict[str, Any]:
     return lean
 
 
+def slim_event(event: dict[str, Any]) -> dict[str, Any]:
+    """A user event with only the parse data that actions read; others as they are."""
+    parsed = event.get("parse_data")
+    if event.get("event") != "user" or not isinstance(parsed, dict):
+        return event
+    kept = {key: parsed[key] for key in _USER_PARSE_KEYS if key in parsed}
+    return {**event, "parse_data": kept}  # a copy: the tracker's own stays whole
+
+
 def _lean_call_format(
     self: rasa_action.RemoteAction, tracker: Any, domain: Domain
 ) -> dict[str, Any]:
     call = _original_call_format(self, tracker, domain)
     if "domain" in call:
         call["domain"] = domain_without_responses(domain)
+    state = call["tracker"]
+    state["events"] = [slim_event(event) for event in state.get("events") or []]
     return call
 
 
