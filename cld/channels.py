@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -122,14 +122,15 @@ def unprocessed(
 def offer_buttons(session: Session, *, sender: str, payloads: list[str]) -> list[str]:
     """Record the buttons just shown to `sender`, replacing older ones; their tokens."""
     session.execute(delete(ButtonOffer).where(ButtonOffer.sender == sender))
-    tokens = []
-    for ordinal, payload in enumerate(payloads, start=1):
-        token = secrets.token_urlsafe(12)
-        session.add(
-            ButtonOffer(token=token, sender=sender, ordinal=ordinal, payload=payload)
-        )
-        tokens.append(token)
-    session.flush()
+    tokens = [secrets.token_urlsafe(12) for _ in payloads]
+    if payloads:  # one executemany, not the ORM's unit of work: runs every turn
+        rows = [
+            {"token": token, "sender": sender, "ordinal": ordinal, "payload": payload}
+            for ordinal, (token, payload) in enumerate(
+                zip(tokens, payloads, strict=True), start=1
+            )
+        ]
+        session.execute(insert(ButtonOffer), rows)
     return tokens
 
 
