@@ -27,6 +27,21 @@ def test_detect(text, expected):
     assert detect(text) == expected
 
 
+@pytest.mark.parametrize(
+    "text",
+    [  # keyword queries, no function words: langdetect read these as not English
+        "canada working holiday age",
+        "hkdi entry requirements",
+        "admission scheme mainland deadline",
+        "vtc central admission dates",
+        "SEN student VTC support",
+        "uk youth mobility scheme hong kong",
+    ],
+)
+def test_keyword_queries_of_this_field_are_english(text):
+    assert detect(text) == "en"
+
+
 @pytest.mark.parametrize("text", ["", "   ", "3322", "👍", "???", "HD"])
 def test_ambiguous_messages_give_no_signal(text):
     assert detect(text) is None
