@@ -69,27 +69,51 @@ def say_answer(
     return []
 
 
-def _log_question(
-    session: Any, *, channel: str, sender: str, entry_id: str, lang: str
-) -> None:
-    profile = profile_services.ensure_profile(
-        session, channel=channel, channel_user_id=sender
-    )
-    hkbm.log_question(
-        session, profile_id=profile.id, entry_id=entry_id, area=None, lang=lang
-    )
-
-
-async def log_answered(tracker: Tracker, result: Answer, lang: str) -> None:
-    """Keep which entry answered (HKBM evidence, Benchmarks 3 and 9), not the words."""
+def _answer_and_log(
+    session: Any,
+    *,
+    channel: str,
+    sender: str,
+    lang: str,
+    entry_id: str | None = None,
+    **question: Any,
+) -> Answer:
+    """The answer for an entry (a button) or a question, and, when an entry
+    answered, a note of which (HKBM evidence, Benchmarks 3 and 9; never the words):
+    one transaction."""
+    if entry_id is not None:
+        result = services.entry_answer(session, entry_id=entry_id, lang=lang)
+    else:
+        result = services.answer(session, lang=lang, **question)
     if result.entry is not None:
-        await in_db(
-            _log_question,
-            channel=channel_of(tracker),
-            sender=tracker.sender_id,
+        profile = profile_services.ensure_profile(
+            session, channel=channel, channel_user_id=sender
+        )
+        hkbm.log_question(
+            session,
+            profile_id=profile.id,
             entry_id=result.entry.id,
+            area=None,
             lang=lang,
         )
+    return result
+
+
+async def answer_logged(
+    tracker: Tracker, lang: str, *, entry_id: str | None = None, **question: Any
+) -> Answer:
+    """`_answer_and_log` for the person of `tracker`, off the event loop.
+
+    `question` is `services.answer`'s: question, audience and, optionally, min_score.
+    """
+    return await in_db(
+        _answer_and_log,
+        channel=channel_of(tracker),
+        sender=tracker.sender_id,
+        lang=lang,
+        entry_id=entry_id,
+        **question,
+    )
 
 
 def _entry_id(tracker: Tracker) -> str | None:
@@ -115,18 +139,14 @@ class ActionAnswerPathwayQuestion(Action):
         entry_id = _entry_id(tracker)
         question = tracker.latest_message.get("text") or ""
         if entry_id:
-            result = await in_db(services.entry_answer, entry_id=entry_id, lang=lang)
+            result = await answer_logged(tracker, lang, entry_id=entry_id)
         elif question.startswith("/"):  # the menu button: no question yet
             dispatcher.utter_message(response="utter_ask_pathway_question")
             return []
         else:
-            result = await in_db(
-                services.answer,
-                question=question,
-                lang=lang,
-                audience=tracker.get_slot("role"),
+            result = await answer_logged(
+                tracker, lang, question=question, audience=tracker.get_slot("role")
             )
-        await log_answered(tracker, result, lang)
         return say_answer(dispatcher, result, lang)
 
 
@@ -144,15 +164,14 @@ class ActionAnswerOrFallback(Action):
     ) -> list[EventType]:
         lang = user_language(tracker)
         question = tracker.latest_message.get("text") or ""
-        result = await in_db(
-            services.answer,
+        result = await answer_logged(
+            tracker,
+            lang,
             question=question,
-            lang=lang,
             audience=tracker.get_slot("role"),
             min_score=FALLBACK_MIN_SCORE,
         )
         if result.entry is None:
             dispatcher.utter_message(response="utter_fallback")
             return []
-        await log_answered(tracker, result, lang)
         return say_answer(dispatcher, result, lang)

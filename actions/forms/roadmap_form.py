@@ -19,11 +19,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import entity_values, in_db, profile_of, user_language
-from actions.pathways import entry_button, say_answer
+from actions.pathways import answer_logged, entry_button, say_answer
 from actions.roadmap_slots import DONE, MILESTONE_MONTH, MILESTONE_TEXT
 from cld import answers, roadmaps, suggestions
 from locales import render
-from pathways_kb import services
 
 HONG_KONG = ZoneInfo("Asia/Hong_Kong")
 INTENT_SYNTAX = re.compile(r"/?\w+\s*\{.*\}\s*", re.DOTALL)
@@ -42,22 +41,23 @@ async def answered_a_question(
 ) -> bool:
     """Deal with a message that is not an answer; True if it was one.
 
-    A pathway question is answered; a button or command meant for something else
-    is passed over. Either way the form asks its question again.
+    A pathway question is answered (and logged as HKBM evidence); a button or
+    command meant for something else is passed over. Either way the form asks its
+    question again.
     """
     text = tracker.latest_message.get("text") or ""
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     lang = user_language(tracker)
     entry_ids = entity_values(tracker, "entry_id")
     if intent == "ask_pathway" and entry_ids:  # a knowledge-base button
-        result = await in_db(services.entry_answer, entry_id=entry_ids[0], lang=lang)
+        result = await answer_logged(tracker, lang, entry_id=entry_ids[0])
     elif text.startswith("/") or INTENT_SYNTAX.fullmatch(text):
         # A command, or intent syntax typed as text (the gateway drops its "/"):
         # not an answer unless it arrived as this question's button value.
         return value == text or value == [text]
     elif intent == "ask_pathway" and answers.looks_like_question(text):
-        result = await in_db(
-            services.answer, question=text, lang=lang, audience=tracker.get_slot("role")
+        result = await answer_logged(
+            tracker, lang, question=text, audience=tracker.get_slot("role")
         )
         if result.entry is None and not result.choices:
             return False

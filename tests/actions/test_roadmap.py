@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 from rasa_sdk.events import SlotSet
+from sqlalchemy import select
 
 from actions import roadmap
 from actions.checkins import ActionAskCheckin, ActionRecordCheckin
@@ -26,6 +27,7 @@ from actions.roadmap import (
     ValidateShareForm,
 )
 from cld import checkins, roadmaps, services, units
+from cld.models import PathwayQuestion
 from pathways_kb.db import session_scope
 from tests.cld.test_roadmaps import FULL
 from tests.conftest import make_tracker
@@ -159,6 +161,9 @@ async def test_a_pathway_question_mid_form_is_answered_and_asked_again(
     )
     assert result == {"rm_interests": None}
     assert responses(said) == ["utter_pathway_answer"]
+    with session_scope() as session:  # HKBM evidence, as outside the form
+        logged = session.execute(select(PathwayQuestion.entry_id)).scalars().all()
+    assert logged == ["vtc-higher-diploma"]
 
 
 async def test_an_answer_that_mentions_a_pathway_is_still_an_answer(kb_loaded):
