@@ -10,6 +10,9 @@ and each call is a json.dumps here and a parse there (benchmarks/load_latency.py
 - Past user messages in the tracker's events keep their intent, entities, text
   and ids, not the intent ranking or token offsets (about half of each). The
   latest message, where rasa-sdk reads the ranking, is sent whole.
+- Past bot messages keep only which response they were: no action reads what the
+  bot said, and a knowledge-base answer is there twice (its text and its template
+  values), about 40% of the tracker.
 
 Imported by rasa_server.gateway_channel, so it applies wherever that channel runs.
 """
@@ -36,12 +39,20 @@ def domain_without_responses(domain: Domain) -> dict[str, Any]:
 
 
 def slim_event(event: dict[str, Any]) -> dict[str, Any]:
-    """A user event with only the parse data that actions read; others as they are."""
+    """User and bot events with only what actions read; others as they are.
+
+    Always a copy where something is left out: the tracker's own events stay whole.
+    """
+    kind = event.get("event")
+    if kind == "bot":
+        response = (event.get("metadata") or {}).get("utter_action")
+        slim = {"event": "bot", "timestamp": event.get("timestamp"), "text": None}
+        return {**slim, "metadata": {"utter_action": response} if response else {}}
     parsed = event.get("parse_data")
-    if event.get("event") != "user" or not isinstance(parsed, dict):
+    if kind != "user" or not isinstance(parsed, dict):
         return event
     kept = {key: parsed[key] for key in _USER_PARSE_KEYS if key in parsed}
-    return {**event, "parse_data": kept}  # a copy: the tracker's own stays whole
+    return {**event, "parse_data": kept}
 
 
 def _lean_call_format(

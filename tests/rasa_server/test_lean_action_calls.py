@@ -16,7 +16,7 @@ from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.core.utils import read_endpoints_from_path
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 from rasa_sdk import Tracker
@@ -85,6 +85,10 @@ def _with_past_messages(domain: Domain) -> DialogueStateTracker:
             "text_tokens": [[0, 7], [8, 9]],
         }
         tracker.update(UserUttered(parsed["text"], ranking[0], parse_data=parsed))
+        tracker.update(ActionExecuted("utter_greet"))
+        said = {"utter_action": "utter_greet", "answer": "an answer, twice"}
+        data = {"buttons": [{"title": "Yes", "payload": "/affirm"}]}
+        tracker.update(BotUttered("an answer, twice", data, metadata=said))
         tracker.update(ActionExecuted("action_listen"))
     return tracker
 
@@ -153,7 +157,7 @@ async def test_only_form_validators_get_the_domain() -> None:
     assert validate["domain"] == domain_without_responses(domain)
 
 
-async def test_past_messages_go_without_their_intent_ranking() -> None:
+async def test_past_messages_go_without_ranking_and_bot_words() -> None:
     domain = _built_domain()
     tracker = _with_past_messages(domain)
     (call,) = await _calls(
@@ -166,7 +170,14 @@ async def test_past_messages_go_without_their_intent_ranking() -> None:
         assert {"intent", "entities", "text"} <= set(event["parse_data"])
         assert not {"intent_ranking", "text_tokens"} & set(event["parse_data"])
     assert state["latest_message"]["intent_ranking"][1]["name"] == "deny"
-    assert "intent_ranking" in tracker.events[-2].parse_data  # Rasa's own, whole
+    bots = [e for e in state["events"] if e["event"] == "bot"]
+    assert len(bots) == 3
+    for event in bots:
+        assert event["text"] is None and "data" not in event
+        assert event["metadata"] == {"utter_action": "utter_greet"}
+    whole = tracker.events  # Rasa's own stay whole
+    assert "intent_ranking" in whole[-4].parse_data
+    assert whole[-2].text == "an answer, twice" and whole[-2].data["buttons"]
     sdk = Tracker.from_dict(state)
     assert recent_intents(sdk) == "greet,ask_pathway,start_roadmap"
     assert sdk.get_intent_of_latest_message() == "start_roadmap"
