@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -10,7 +11,7 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import in_db, profile_of, user_language
+from actions.common import channel_of, in_db, profile_of, user_language
 from cld import config, privacy, roadmaps, services
 from locales import DEFAULT, SUPPORTED, render
 
@@ -36,6 +37,40 @@ def _notice_language(kept: dict[str, Any], metadata: dict[str, Any]) -> str:
     return DEFAULT
 
 
+@dataclass(frozen=True)
+class _Opening:
+    """What a new session starts with."""
+
+    kept: dict[str, Any]  # the carried slots' values, or None
+    notice_due: bool  # the collection notice is to be shown (and is noted as shown)
+    draft_waiting: bool
+
+
+def _open_session(
+    session: Any, *, channel: str, sender: str, carried: dict[str, Any]
+) -> _Opening:
+    """Carried slots, else the profile's; the notice and the draft: one transaction."""
+    profile = services.ensure_profile(session, channel=channel, channel_user_id=sender)
+    remembered = {
+        "language": profile.language,
+        "language_choice": profile.language_choice,
+        "role": profile.role,
+    }
+    kept: dict[str, Any] = {}
+    for name in CARRIED_SLOTS:
+        value = carried[name] if carried[name] not in (None, "auto") else None
+        kept[name] = value or remembered[name]
+    if kept["language"] != profile.language:
+        services.save_language(
+            session, profile_id=profile.id, language=kept["language"]
+        )
+    due = privacy.notice_due(session, profile_id=profile.id)
+    if due:
+        privacy.notice_shown(session, profile_id=profile.id)
+    draft = roadmaps.current(session, profile_id=profile.id)
+    return _Opening(kept, due, draft is not None and bool(draft.draft))
+
+
 class ActionSessionStart(Action):
     """Start a session, carrying over language and role, restored from the profile;
     at a person's first session, show the collection notice (PDPO) once.
@@ -52,36 +87,29 @@ class ActionSessionStart(Action):
         carried: dict[str, Any] = {
             name: tracker.get_slot(name) for name in CARRIED_SLOTS
         }
-        profile = await profile_of(tracker)
-        remembered = {
-            "language": profile.language,
-            "language_choice": profile.language_choice,
-            "role": profile.role,
-        }
+        opening = await in_db(
+            _open_session,
+            channel=channel_of(tracker),
+            sender=tracker.sender_id,
+            carried=carried,
+        )
         events: list[EventType] = [SessionStarted()]
-        kept: dict[str, Any] = {}
-        for name in CARRIED_SLOTS:
-            value = carried[name] if carried[name] not in (None, "auto") else None
-            kept[name] = value or remembered[name]
-            if kept[name] is not None:
-                events.append(SlotSet(name, kept[name]))
-        if kept["language"] != profile.language:
-            await in_db(
-                services.save_language, profile_id=profile.id, language=kept["language"]
-            )
+        events += [
+            SlotSet(name, value)
+            for name, value in opening.kept.items()
+            if value is not None
+        ]
         metadata = tracker.get_slot("session_started_metadata")
         if metadata:
             events.append(SlotSet("session_started_metadata", metadata))
         events.append(ActionExecuted("action_listen"))
-        if await in_db(privacy.notice_due, profile_id=profile.id):
+        if opening.notice_due:
             # Rendered here: Rasa would render a response before the language
             # is known (no slot yet at first contact); the gateway sends it.
-            lang = _notice_language(kept, metadata or {})
+            lang = _notice_language(opening.kept, metadata or {})
             notice = render("utter_privacy_notice", lang, days=_retention_days())
             dispatcher.utter_message(text=notice.text)
-            await in_db(privacy.notice_shown, profile_id=profile.id)
-        draft = await in_db(roadmaps.current, profile_id=profile.id)
-        if draft is not None and draft.draft:
+        if opening.draft_waiting:
             # The form did not outlive the old session; the draft did.
             dispatcher.utter_message(response="utter_roadmap_draft_waiting")
         return events
