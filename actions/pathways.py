@@ -93,7 +93,7 @@ def _answer_and_log(
             session,
             profile_id=profile.id,
             entry_id=result.entry.id,
-            area=None,
+            area=result.entry.area,
             lang=lang,
         )
     return result

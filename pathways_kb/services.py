@@ -43,6 +43,7 @@ class EntryCard:
     verified: bool
     audience: str
     pathway: str
+    area: str  # the seed file's topic area (HKBM evidence is counted by it)
 
     def review_due(self, today: date) -> bool:
         """True when a curator should have re-checked this entry by `today`."""
@@ -142,6 +143,7 @@ def _read_cards(
             verified=entry.verified,
             audience=entry.audience,
             pathway=entry.pathway,
+            area=entry.area,
         )
     return cards
 
